@@ -1,0 +1,44 @@
+# Two commands a newcomer needs: `make demo` and `make test`.
+# Both create .venv on first use and reinstall only when pyproject.toml or
+# constraints.txt change.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Keep Prefect's database, the data lake and caches inside the checkout unless told otherwise.
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PULSE_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: demo test install ui clean-data constraints
+
+demo: $(STAMP)
+	$(BIN)/pulse demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+# The Prefect UI over the same database the demo and the CLI write to.
+ui: $(STAMP)
+	$(BIN)/prefect server start
+
+clean-data:
+	rm -rf data
+
+# Re-pin every dependency after editing pyproject.toml.
+constraints:
+	rm -rf .constraints-venv && $(PYTHON) -m venv .constraints-venv
+	.constraints-venv/bin/pip install --quiet -e '.[test]' 'prefect==3.8.8' 'fastapi<0.155'
+	{ echo "# Exact versions of every dependency, for 'pip install -c constraints.txt -e .[test]'."; \
+	  echo "# Regenerate after changing pyproject.toml: make constraints"; \
+	  .constraints-venv/bin/pip freeze --exclude-editable | grep -v '^#' | grep -v '^-e'; } > constraints.txt
+	rm -rf .constraints-venv

@@ -1,0 +1,36 @@
+"""backfill: listen and process a past range again, one day at a time, so each day
+is its own pair of subflow runs in the UI and a failure names its day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from flows.demo import day_bounds
+from flows.listen import listen_flow
+from flows.orchestration import publish_stages
+from flows.process import date_range, process_flow
+from tasks.stages import StageStats
+
+
+@flow(name="backfill", log_prints=True)
+def backfill_flow(start: date, end: date, brands: list[str] | None = None, listen: bool = True) -> list[StageStats]:
+    """Re-listen (unless listen=False) and re-process every day from `start` to `end`."""
+    days = date_range(start, end)
+    if not days:
+        raise ValueError(f"empty date range: {start} is after {end}")
+    stats: list[StageStats] = []
+    columns = [TextColumn("backfill {task.fields[day]}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    with Progress(*columns) as progress:
+        bar = progress.add_task("days", total=len(days), day="")
+        for day in days:
+            progress.update(bar, day=day.isoformat())
+            if listen:
+                lo, hi = day_bounds(day, day)
+                stats += listen_flow(start=lo, end=hi, brands=brands)
+            stats += process_flow(start=day, end=day, brands=brands)
+            progress.advance(bar)
+    publish_stages(stats, "backfill-stages", f"What the backfill did, {start} to {end}")
+    return stats

@@ -1,0 +1,170 @@
+"""`pulse`: run Social Pulse's flows from the command line.
+
+Each command runs one flow. Without PREFECT_API_URL, Prefect starts a temporary
+local server for the run; with it, runs are recorded on that server and show in its UI.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import flows  # noqa: F401  (sets analytics opt-outs before Prefect is imported)
+
+app = typer.Typer(
+    help="Social Pulse: listen for a brand's mentions, clean, validate, score, route and summarise them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+@app.callback()
+def main_options(
+    config: Annotated[Optional[Path], typer.Option("--config", help="Config folder (default: $PULSE_CONFIG, else ./config).")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Data lake folder (default: $PULSE_DATA_DIR, else ./data).")] = None,
+) -> None:
+    if config is not None:
+        os.environ["PULSE_CONFIG"] = str(config)
+    if data_dir is not None:
+        os.environ["PULSE_DATA_DIR"] = str(data_dir)
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-18", param_hint=option) from None
+
+
+def _moment(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a time like 2026-11-18T09:00 or 2026-11-18", param_hint=option) from None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def _stage_table(stats) -> Table:
+    from tasks.stages import totals
+
+    table = Table(title="What each stage did")
+    for col in ("stage", "rows in", "rows out", "quarantined", "dropped", "elapsed"):
+        table.add_column(col, justify="left" if col == "stage" else "right")
+    for s in totals(stats):
+        table.add_row(s.stage, str(s.rows_in), str(s.rows_out), str(s.quarantined), str(s.dropped_total), f"{s.seconds:.1f} s")
+    return table
+
+
+def _print_stats(stats) -> None:
+    from tasks.stages import totals
+
+    console.print(_stage_table(stats))
+    for s in totals(stats):
+        for reason, n in sorted(s.dropped.items(), key=lambda kv: -kv[1]):
+            console.print(f"  {s.stage}: dropped {n} — {reason}")
+        if not s.balanced:
+            console.print(f"[red]  {s.stage}: rows do not add up[/red]")
+
+
+@app.command()
+def demo() -> None:
+    """Run the whole pipeline over the bundled sample data and print where the report is."""
+    from flows.demo import demo_flow
+
+    result = demo_flow()
+    _print_stats(result["stats"])
+    week = result["latest_week"]
+    console.print(f"\nWeekly reports for {week}:")
+    for brand, weeks in result["reports"].items():
+        console.print(f"  {brand}: {Path(weeks[week]['html']).resolve()}")
+    console.print(f"  (all weeks: {Path(next(iter(result['reports'].values()))[week]['html']).resolve().parents[2]})")
+
+
+@app.command()
+def listen(
+    from_: Annotated[Optional[str], typer.Option("--from", help="Window start (ISO time, UTC if no offset). Default: each source's cursor.")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="Window end, exclusive. Default: now.")] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Only this source (repeatable).")] = None,
+    brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand id (repeatable).")] = None,
+) -> None:
+    """Fetch new mentions from every enabled source into raw/."""
+    from flows.listen import listen_flow
+
+    _print_stats(listen_flow(start=_moment(from_, "--from"), end=_moment(to, "--to"), sources=source, brands=brand))
+
+
+@app.command()
+def process(
+    from_: Annotated[str, typer.Option("--from", help="First date, e.g. 2026-11-16.")],
+    to: Annotated[str, typer.Option("--to", help="Last date, inclusive.")],
+    brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand id (repeatable).")] = None,
+) -> None:
+    """Clean, validate and score the mentions of a date range."""
+    from flows.process import process_flow
+
+    _print_stats(process_flow(start=_day(from_, "--from"), end=_day(to, "--to"), brands=brand))
+
+
+@app.command()
+def summary(
+    brand: Annotated[str, typer.Option("--brand", help="Brand id from config/brands.yaml.")],
+    week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2026-W47.")],
+) -> None:
+    """Write the weekly cross-team summary for one brand and ISO week."""
+    from flows.weekly_summary import weekly_summary_flow
+
+    paths = weekly_summary_flow(brand=brand, week=week)
+    for kind, path in paths.items():
+        console.print(f"{kind:9} {Path(path).resolve()}")
+
+
+@app.command()
+def backfill(
+    from_: Annotated[str, typer.Option("--from", help="First date, e.g. 2026-10-19.")],
+    to: Annotated[str, typer.Option("--to", help="Last date, inclusive.")],
+    brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand id (repeatable).")] = None,
+    listen: Annotated[bool, typer.Option("--listen/--no-listen", help="Fetch the days again before processing them.")] = True,
+) -> None:
+    """Listen and process a past range again, day by day, with a progress bar."""
+    from flows.backfill import backfill_flow
+
+    _print_stats(backfill_flow(start=_day(from_, "--from"), end=_day(to, "--to"), brands=brand, listen=listen))
+
+
+@app.command()
+def schema() -> None:
+    """Print the canonical mention schema as a Markdown table."""
+    from tasks.schema import markdown_table
+
+    print(markdown_table())
+
+
+def main() -> None:
+    from tasks.errors import PulseError
+
+    try:
+        app()
+    except PulseError as e:
+        err.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except Exception as e:  # anything else still gets one line; PULSE_DEBUG=1 shows the traceback
+        if os.environ.get("PULSE_DEBUG"):
+            raise
+        err.print(f"[red]error:[/red] {type(e).__name__}: {e} (set PULSE_DEBUG=1 for the traceback)", highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

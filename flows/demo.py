@@ -1,0 +1,45 @@
+"""demo: the whole pipeline over the bundled sample data, as one flow run with
+listen and process as subflows and a weekly summary for every brand and week."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from prefect import flow
+
+from flows.listen import listen_flow
+from flows.orchestration import publish_stages
+from flows.process import process_flow
+from flows.weekly_summary import build_report
+from tasks.config import load_config
+from tasks.stages import StageStats
+from tasks.summary import week_label
+
+
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) in UTC: whole days, end inclusive."""
+    return datetime.combine(start, time(), timezone.utc), datetime.combine(end + timedelta(days=1), time(), timezone.utc)
+
+
+def weeks_between(start: date, end: date) -> list[str]:
+    return sorted({week_label(start + timedelta(days=i)) for i in range((end - start).days + 1)})
+
+
+@flow(name="demo", log_prints=True)
+def demo_flow(start: date | None = None, end: date | None = None) -> dict:
+    """listen -> clean -> validate -> score -> weekly summary over the sample data."""
+    cfg = load_config()
+    start = start or cfg.settings.demo.start
+    end = end or cfg.settings.demo.end
+    lo, hi = day_bounds(start, end)
+
+    stats: list[StageStats] = list(listen_flow(start=lo, end=hi))
+    stats += process_flow(start=start, end=end)
+    reports: dict[str, dict[str, dict[str, str]]] = {}
+    for week in weeks_between(start, end):
+        for brand in cfg.brands:
+            s, paths = build_report.with_options(task_run_name=f"summary-{brand.id}-{week}")(cfg, brand.id, week)
+            stats.append(s)
+            reports.setdefault(brand.id, {})[week] = paths
+    publish_stages(stats, "demo-stages", f"What the demo did, {start} to {end}")
+    return {"stats": stats, "reports": reports, "latest_week": weeks_between(start, end)[-1]}

@@ -1,0 +1,93 @@
+"""listen: fetch each source's mentions of each brand for a time window and commit
+them to raw/. One task per (source, brand, window)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import polars as pl
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.orchestration import IO_RETRIES, publish_gate, publish_stages
+from tasks.config import Brand, Config, FileSource, load_config
+from tasks.errors import SourceError
+from tasks.quarantine import to_quarantine
+from tasks.sources import connector
+from tasks.stages import StageStats
+from tasks.storage import Lake
+from tasks.validate import run_gate
+
+
+@task(name="listen-window", cache_policy=NO_CACHE, **IO_RETRIES)
+def listen_window(source: FileSource, brand: Brand, start: datetime, end: datetime) -> StageStats:
+    """Fetch, gate and commit one window. The cursor moves only after the commit."""
+    t0 = time.perf_counter()
+    lake = Lake()
+    fetched = connector(source.kind)(source, brand, start, end)
+    gate = run_gate(fetched.mentions, "raw")
+    where = f"{source.name}/{brand.id} {start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M}"
+    publish_gate(gate, where, source.name, brand.id)
+    gate.raise_if_failed(where)
+    quarantine = pl.concat([fetched.rejects, to_quarantine(gate.rejected, "listen", "quarantined")], how="vertical")
+    lake.merge_window("raw", brand.id, source.name, start, end, gate.passed, kind="raw")
+    lake.merge_window("quarantine/stage=listen", brand.id, source.name, start, end, quarantine, kind="quarantine")
+    lake.advance_cursor(source.name, brand.id, end)
+    return StageStats(
+        "listen", brand.id, source.name,
+        rows_in=fetched.seen,
+        rows_out=gate.passed.height,
+        quarantined=quarantine.height,
+        dropped=fetched.dropped,
+        seconds=time.perf_counter() - t0,
+        warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
+    )
+
+
+def resolve_window(cfg: Config, lake: Lake, source: str, brand: str, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """Explicit bounds win; otherwise from the cursor (or the default look-back) to now."""
+    end = end or datetime.now(timezone.utc).replace(microsecond=0)
+    if start is None:
+        start = lake.read_cursor(source, brand) or end - timedelta(hours=cfg.settings.listen.default_lookback_hours)
+    return start, end
+
+
+@flow(name="listen", log_prints=True)
+def listen_flow(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    sources: list[str] | None = None,
+    brands: list[str] | None = None,
+) -> list[StageStats]:
+    """Fetch mentions of every brand from every enabled source for [start, end).
+
+    A failing source does not stop the others: their windows are committed, and the
+    run then fails naming the sources that did not answer."""
+    cfg = load_config()
+    lake = Lake()
+    logger = get_run_logger()
+    chosen = [cfg.brand(b) for b in brands] if brands else cfg.brands
+    futures = {}
+    for source in cfg.enabled_sources(sources):
+        for brand in chosen:
+            lo, hi = resolve_window(cfg, lake, source.name, brand.id, start, end)
+            if hi <= lo:
+                logger.info("%s/%s: nothing new since %s", source.name, brand.id, lo)
+                continue
+            futures[(source.name, brand.id)] = listen_window.with_options(
+                task_run_name=f"listen-{source.name}-{brand.id}", tags=[f"source:{source.name}"]
+            ).submit(source, brand, lo, hi)
+
+    stats, failed = [], []
+    for (source_name, brand_id), future in futures.items():
+        future.wait()
+        state = future.state
+        if state.is_completed():
+            stats.append(future.result())
+        else:
+            failed.append(f"{source_name}/{brand_id}: {state.message or state.name}")
+    publish_stages(stats, "listen-stages", "What listening did")
+    if failed:
+        raise SourceError(f"{len(failed)} source window(s) failed, the others were committed: " + "; ".join(failed))
+    return stats

@@ -1,0 +1,54 @@
+"""How tasks retry, and how their results show up in the Prefect UI."""
+
+from __future__ import annotations
+
+import re
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.tasks import exponential_backoff
+
+from tasks import stages
+from tasks.errors import DeterministicError
+from tasks.stages import StageStats
+from tasks.validate import GateResult
+
+
+def retry_transient(task, task_run, state) -> bool:
+    """Retry I/O trouble; never a bad config or a failed quality gate, which would
+    fail the same way again."""
+    return not isinstance(state.data, DeterministicError)
+
+
+# I/O tasks: three more tries, 2 s, 4 s, 8 s apart, each +/- 50 % so parallel
+# retries do not hit a source in step.
+IO_RETRIES = dict(
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=2),
+    retry_jitter_factor=0.5,
+    retry_condition_fn=retry_transient,
+)
+
+
+def artifact_key(*parts: str) -> str:
+    """Prefect artifact keys allow lower-case letters, digits and dashes only."""
+    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
+
+
+def publish_gate(gate: GateResult, where: str, *key: str) -> None:
+    create_table_artifact(
+        key=artifact_key("quality", gate.suite, *key),
+        table=gate.table(),
+        description=f"Quality gate `{gate.suite}` for {where}: {len(gate.rejected)} rows quarantined, "
+        f"{len(gate.failed_critical)} critical failures, {len(gate.warnings)} warnings.",
+    )
+
+
+def publish_stages(stats: list[StageStats], key: str, title: str) -> None:
+    body = stages.markdown(stats)
+    dropped = stages.totals(stats)
+    reasons = [f"- {s.stage}: {r} — {n}" for s in dropped for r, n in sorted(s.dropped.items())]
+    create_markdown_artifact(
+        key=artifact_key(key),
+        markdown=f"# {title}\n\n{body}\n\n" + ("Dropped, by reason:\n\n" + "\n".join(reasons) if reasons else ""),
+        description=title,
+    )

@@ -1,0 +1,97 @@
+"""process: clean -> validate -> score for a range of dates, one task per stage and brand.
+
+Each task reads its input partitions, transforms them with plain functions from
+`tasks/`, passes the result through its quality gate and replaces its output
+partitions. Work is date-local (duplicates are collapsed within a day), so
+processing a range at once or day by day gives the same partitions.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+import polars as pl
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.orchestration import IO_RETRIES, publish_gate, publish_stages
+from tasks.clean import clean_mentions
+from tasks.config import Brand, Config, load_config
+from tasks.issues import route
+from tasks.quarantine import reason_counts, to_quarantine
+from tasks.score import score_sentiment
+from tasks.stages import StageStats
+from tasks.storage import Lake
+from tasks.validate import run_gate
+
+
+def date_range(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _gate(df: pl.DataFrame, suite: str, brand: Brand, days: list[date]):
+    where = f"{brand.id} {days[0]}..{days[-1]}"
+    gate = run_gate(df, suite)
+    publish_gate(gate, where, brand.id)
+    gate.raise_if_failed(where)
+    return gate
+
+
+@task(name="clean", cache_policy=NO_CACHE, **IO_RETRIES)
+def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
+    t0 = time.perf_counter()
+    lake = Lake()
+    raw = lake.read("raw", brand.id, days, sources=lake.sources_present(brand.id))
+    cleaned = clean_mentions(raw, brand, cfg.settings.cleaning)
+    gate = _gate(cleaned.mentions, "clean", brand, days)
+    quarantined = to_quarantine(gate.rejected, "clean", "quarantined")
+    lake.replace_partitions("clean", brand.id, days, gate.passed)
+    lake.replace_partitions("quarantine/stage=clean", brand.id, days, pl.concat([cleaned.dropped, quarantined]))
+    return StageStats(
+        "clean", brand.id,
+        rows_in=raw.height,
+        rows_out=gate.passed.height,
+        quarantined=quarantined.height,
+        dropped=reason_counts(cleaned.dropped),
+        seconds=time.perf_counter() - t0,
+        warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
+    )
+
+
+@task(name="score", cache_policy=NO_CACHE, **IO_RETRIES)
+def score_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
+    t0 = time.perf_counter()
+    lake = Lake()
+    clean = lake.read("clean", brand.id, days)
+    scored = score_sentiment(route(clean, cfg.taxonomy), cfg.settings.sentiment, brand.languages)
+    gate = _gate(scored, "scored", brand, days)
+    quarantined = to_quarantine(gate.rejected, "score", "quarantined")
+    lake.replace_partitions("scored", brand.id, days, gate.passed)
+    lake.replace_partitions("quarantine/stage=score", brand.id, days, quarantined)
+    return StageStats(
+        "score", brand.id,
+        rows_in=clean.height,
+        rows_out=gate.passed.height,
+        quarantined=quarantined.height,
+        seconds=time.perf_counter() - t0,
+        warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
+    )
+
+
+@flow(name="process", log_prints=True)
+def process_flow(start: date, end: date, brands: list[str] | None = None) -> list[StageStats]:
+    """Clean, validate and score every brand's mentions published from `start` to `end` (inclusive, UTC dates)."""
+    cfg = load_config()
+    days = date_range(start, end)
+    if not days:
+        raise ValueError(f"empty date range: {start} is after {end}")
+    chosen = [cfg.brand(b) for b in brands] if brands else cfg.brands
+    cleaned = {b.id: clean_partitions.with_options(task_run_name=f"clean-{b.id}").submit(cfg, b, days) for b in chosen}
+    scored = {
+        b.id: score_partitions.with_options(task_run_name=f"score-{b.id}").submit(cfg, b, days, wait_for=[cleaned[b.id]])
+        for b in chosen
+    }
+    stats = [f.result() for f in cleaned.values()] + [f.result() for f in scored.values()]
+    publish_stages(stats, "process-stages", f"What processing did, {start} to {end}")
+    return stats

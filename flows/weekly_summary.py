@@ -1,0 +1,70 @@
+"""weekly_summary: one brand, one ISO week -> Markdown, HTML and JSON under reports/,
+and Prefect artifacts with stable keys so the UI keeps the history week by week."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows.orchestration import IO_RETRIES, artifact_key
+from tasks.config import Config, load_config
+from tasks.stages import StageStats
+from tasks.storage import Lake, write_text
+from tasks.summary import build_summary, render_html, render_markdown, week_days, week_label
+
+
+@task(name="build-weekly-summary", cache_policy=NO_CACHE, **IO_RETRIES)
+def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dict[str, str]]:
+    t0 = time.perf_counter()
+    lake = Lake()
+    brand = cfg.brand(brand_id)
+    days = week_days(week)
+    previous = week_days(week_label(days[0] - timedelta(days=7)))
+    this_week = lake.read("scored", brand.id, days)
+    model = build_summary(
+        brand,
+        week,
+        this_week=this_week,
+        last_week=lake.read("scored", brand.id, previous),
+        competitor_volume={c: lake.read("scored", c, days).height for c in brand.competitors},
+        quarantine=lake.read_quarantine(brand.id, days),
+        taxonomy=cfg.taxonomy,
+        settings=cfg.settings.summary,
+    )
+    out = lake.report_dir(brand.id, week)
+    markdown = render_markdown(model)
+    paths = {"markdown": out / "summary.md", "html": out / "summary.html", "json": out / "summary.json"}
+    write_text(markdown, paths["markdown"])
+    write_text(render_html(model), paths["html"])
+    write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", paths["json"])
+
+    create_markdown_artifact(key=artifact_key("weekly-summary", brand.id), markdown=markdown, description=f"{brand.name} {week}")
+    create_table_artifact(
+        key=artifact_key("weekly-issues", brand.id),
+        table=[{k: i[k] for k in ("label", "team_name", "volume", "negative", "negative_share", "trend", "sla_hours")} for i in model["top_issues"]],
+        description=f"Top issues for {brand.name}, {week}",
+    )
+    create_table_artifact(
+        key=artifact_key("weekly-teams", brand.id),
+        table=[{"team": t["name"], "mentions": t["volume"], "net sentiment": t["net_sentiment"], "issues": len(t["issues"])} for t in model["teams"]],
+        description=f"Teams for {brand.name}, {week}",
+    )
+    stats = StageStats("summary", brand.id, rows_in=this_week.height, rows_out=this_week.height, seconds=time.perf_counter() - t0)
+    return stats, {k: str(p) for k, p in paths.items()}
+
+
+@flow(name="weekly-summary", log_prints=True)
+def weekly_summary_flow(brand: str, week: str) -> dict[str, str]:
+    """Write the weekly cross-team summary of `brand` for ISO `week` (e.g. 2026-W47)."""
+    cfg = load_config()
+    week_days(week)  # a bad week label fails here, before any task runs
+    _, paths = build_report(cfg, brand, week)
+    print(f"Weekly summary for {brand} {week}: {Path(paths['html']).resolve()}")
+    return paths
+

@@ -1,0 +1,277 @@
+"""Load and validate the YAML files under `config/` (or `$PULSE_CONFIG`).
+
+Every file is checked when it is loaded; a bad one raises ConfigError naming the
+file, the key and what was expected, so the first run fails in one readable line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
+
+from tasks.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FILES = ("brands.yaml", "sources.yaml", "taxonomy.yaml", "settings.yaml")
+SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # ids end up in paths: no separators, no dots
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Brand(Strict):
+    id: str = Field(pattern=SLUG)
+    name: str
+    terms: list[str] = Field(min_length=1)
+    exclude: list[str] = []
+    competitors: list[str] = []
+    languages: list[str] = ["en"]
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (expected an IANA name such as Europe/London)") from None
+        return v
+
+
+class BrandsFile(Strict):
+    brands: list[Brand] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> "BrandsFile":
+        ids = [b.id for b in self.brands]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"brand ids must be unique, got {ids}")
+        for b in self.brands:
+            for c in b.competitors:
+                if c not in ids:
+                    raise ValueError(f"brand {b.id!r} names competitor {c!r}, which is not a brand in this file")
+        return self
+
+
+FieldSpec = str | list[str]
+
+
+class FieldMap(Strict):
+    """Native field (dotted path, or a list to sum/join) for each canonical column."""
+
+    native_id: str
+    created_at: str
+    text: FieldSpec
+    title: FieldSpec | None = None
+    author_handle: str | None = None
+    author_reach: FieldSpec | None = None
+    engagement: FieldSpec | None = None
+    url: str | None = None
+    lang: str | None = None
+
+
+class FileSource(Strict):
+    name: str = Field(pattern=SLUG)
+    kind: Literal["file"]
+    enabled: bool = True
+    path: Path
+    format: Literal["jsonl", "csv"] | None = None  # default: from the file's suffix
+    fields: FieldMap
+    url_template: str | None = None
+
+
+class SourcesFile(Strict):
+    sources: list[FileSource] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "SourcesFile":
+        names = [s.name for s in self.sources]
+        if len(names) != len(set(names)):
+            raise ValueError(f"source names must be unique, got {names}")
+        return self
+
+
+class Category(Strict):
+    label: str
+    team: str
+    sla_hours: PositiveInt
+    playbook: str
+    phrases: list[str] = Field(min_length=1)
+    kind: Literal["complaint", "praise"] = "complaint"
+
+
+class TaxonomyFile(Strict):
+    teams: dict[str, str] = Field(min_length=1)
+    categories: dict[str, Category] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _teams_exist(self) -> "TaxonomyFile":
+        for key, cat in self.categories.items():
+            if cat.team not in self.teams:
+                raise ValueError(f"category {key!r} is owned by team {cat.team!r}, which is not under `teams`")
+        return self
+
+
+class SentimentSettings(Strict):
+    positive_threshold: float = Field(0.05, ge=-1, le=1)
+    negative_threshold: float = Field(-0.05, ge=-1, le=1)
+    sentence_split_chars: PositiveInt = 600
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SentimentSettings":
+        if self.negative_threshold >= self.positive_threshold:
+            raise ValueError("negative_threshold must be below positive_threshold")
+        return self
+
+
+class CleaningSettings(Strict):
+    min_words: PositiveInt = 2
+    spam_patterns: list[str] = []
+
+    @field_validator("spam_patterns")
+    @classmethod
+    def _compiles(cls, v: list[str]) -> list[str]:
+        for p in v:
+            try:
+                re.compile(p)
+            except re.error as e:
+                raise ValueError(f"spam pattern {p!r} is not a valid regular expression: {e}") from None
+        return v
+
+
+class ListenSettings(Strict):
+    default_lookback_hours: PositiveInt = 24
+
+
+class SummarySettings(Strict):
+    top_issues: PositiveInt = 5
+    posts_per_issue: PositiveInt = 3
+
+
+def _check_cron(v: str) -> str:
+    from cronsim import CronSim, CronSimError
+
+    try:
+        CronSim(v, datetime(2026, 1, 1))
+    except CronSimError as e:
+        raise ValueError(f"{v!r} is not a valid cron expression: {e}") from None
+    return v
+
+
+class Schedules(Strict):
+    listen: str = "*/15 * * * *"
+    process: str = "30 * * * *"
+    weekly_summary: str = "0 8 * * 1"
+
+    _cron = field_validator("listen", "process", "weekly_summary")(_check_cron)
+
+
+class DemoSettings(Strict):
+    """The span of the bundled sample data that `pulse demo` runs over."""
+
+    start: date = date(2026, 10, 19)
+    end: date = date(2026, 11, 22)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DemoSettings":
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class SettingsFile(Strict):
+    sentiment: SentimentSettings = SentimentSettings()
+    cleaning: CleaningSettings = CleaningSettings()
+    listen: ListenSettings = ListenSettings()
+    summary: SummarySettings = SummarySettings()
+    schedules: Schedules = Schedules()
+    demo: DemoSettings = DemoSettings()
+
+
+class Config:
+    """All of config/, validated. Paths inside are resolved against the config folder."""
+
+    def __init__(self, root: Path, brands: BrandsFile, sources: SourcesFile, taxonomy: TaxonomyFile, settings: SettingsFile):
+        self.root = root
+        self.brands = brands.brands
+        self.sources = [s.model_copy(update={"path": (root / s.path).resolve()}) for s in sources.sources]
+        self.taxonomy = taxonomy
+        self.settings = settings
+
+    def brand(self, brand_id: str) -> Brand:
+        for b in self.brands:
+            if b.id == brand_id:
+                return b
+        raise ConfigError(f"{self.root / 'brands.yaml'}: no brand with id {brand_id!r} (known: {', '.join(self.brand_ids)})")
+
+    @cached_property
+    def brand_ids(self) -> list[str]:
+        return [b.id for b in self.brands]
+
+    def enabled_sources(self, names: list[str] | None = None) -> list[FileSource]:
+        known = {s.name: s for s in self.sources}
+        if names:
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                raise ConfigError(f"{self.root / 'sources.yaml'}: unknown source {unknown[0]!r} (known: {', '.join(known)})")
+            return [known[n] for n in names]
+        return [s for s in self.sources if s.enabled]
+
+
+def config_dir(path: str | Path | None = None) -> Path:
+    """Explicit path, else $PULSE_CONFIG, else ./config, else the repository's config/."""
+    if path is not None:
+        return Path(path)
+    if env := os.environ.get("PULSE_CONFIG"):
+        return Path(env)
+    if (Path.cwd() / "config" / "brands.yaml").is_file():
+        return Path.cwd() / "config"
+    return REPO_ROOT / "config"
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found (expected one of {', '.join(FILES)} in the config folder)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        raise ConfigError(f"{path}: not valid YAML{line}: {getattr(e, 'problem', e)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data
+
+
+def _explain(path: Path, err: ValidationError) -> ConfigError:
+    first = err.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    msg = first["msg"].removeprefix("Value error, ")
+    got = f" (got {first['input']!r})" if first["type"] not in ("missing", "model_attributes_type") and "input" in first else ""
+    more = f" [and {err.error_count() - 1} more problem(s)]" if err.error_count() > 1 else ""
+    return ConfigError(f"{path}: {key}: {msg}{got}{more}")
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    root = config_dir(path).resolve()
+    if not root.is_dir():
+        raise ConfigError(f"{root}: config folder not found (set PULSE_CONFIG to a folder holding {', '.join(FILES)})")
+    parsed = []
+    for name, model in zip(FILES, (BrandsFile, SourcesFile, TaxonomyFile, SettingsFile)):
+        file = root / name
+        try:
+            parsed.append(model.model_validate(_read_yaml(file)))
+        except ValidationError as e:
+            raise _explain(file, e) from None
+    return Config(root, *parsed)

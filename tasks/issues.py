@@ -1,0 +1,40 @@
+"""Issue categories and owning teams from the taxonomy in config/taxonomy.yaml.
+
+A category matches when one of its phrases appears as whole words in `text_norm`
+and not every occurrence is negated ("no problem with the battery life" is not a
+battery complaint).
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from tasks.config import TaxonomyFile
+
+NEGATORS = r"(?:no|not|never|without|zero|nothing|isn't|wasn't|aren't|don't|didn't|doesn't|haven't|hasn't|can't)"
+
+
+def _alternation(phrases: list[str]) -> str:
+    return "|".join(re.escape(p.lower()) for p in sorted(phrases, key=len, reverse=True))
+
+
+def category_expr(phrases: list[str]) -> pl.Expr:
+    alts = _alternation(phrases)
+    said = pl.col("text_norm").str.count_matches(rf"\b(?:{alts})\b")
+    # "no issues with the delivery", "never had a billing problem": up to three words between.
+    negated = pl.col("text_norm").str.count_matches(rf"\b{NEGATORS}\s+(?:\S+\s+){{0,3}}?(?:{alts})\b")
+    return said > negated
+
+
+def route(df: pl.DataFrame, taxonomy: TaxonomyFile) -> pl.DataFrame:
+    """Adds `categories` (sorted category keys) and `teams` (sorted team keys)."""
+    keys = sorted(taxonomy.categories)
+    if df.is_empty():
+        return df.with_columns(pl.lit([], pl.List(pl.String)).alias("categories"), pl.lit([], pl.List(pl.String)).alias("teams"))
+    flags = [pl.when(category_expr(taxonomy.categories[k].phrases)).then(pl.lit(k)) for k in keys]
+    team_of = {k: taxonomy.categories[k].team for k in keys}
+    return df.with_columns(pl.concat_list(flags).list.drop_nulls().alias("categories")).with_columns(
+        pl.col("categories").list.eval(pl.element().replace_strict(team_of, return_dtype=pl.String)).list.unique().list.sort().alias("teams")
+    )

@@ -1,0 +1,103 @@
+"""Sentiment with NLTK's VADER, loaded from files on disk, never downloaded.
+
+NLTK normally downloads its VADER lexicon; the `vadersentiment` wheel ships the same
+lexicon and an emoji lexicon. The lexicon is copied (NLTK refuses hard links and
+`file:` paths outside its data roots) into a private NLTK data folder, then loaded by
+its relative name. NLTK's VADER ignores emoji, so emoji are first replaced by the
+words the emoji lexicon gives them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from tasks.config import SentimentSettings
+
+LEXICON = "sentiment/vader_lexicon.txt"
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+
+
+def nltk_data_dir() -> Path:
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "social-pulse" / "nltk_data"
+    return Path(os.environ.get("PULSE_NLTK_DATA", default))
+
+
+def _vader_files() -> Path:
+    import vaderSentiment
+
+    return Path(vaderSentiment.__file__).parent
+
+
+@lru_cache(maxsize=1)
+def analyzer():
+    import nltk
+    from nltk.sentiment.vader import SentimentIntensityAnalyzer
+
+    shipped = _vader_files() / "vader_lexicon.txt"
+    target = nltk_data_dir() / LEXICON
+    if not target.is_file() or target.stat().st_size != shipped.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(shipped, tmp)  # a copy, not a link: NLTK refuses hard-linked files
+        os.replace(tmp, target)
+    if str(target.parents[1]) not in nltk.data.path:
+        nltk.data.path.insert(0, str(target.parents[1]))
+    return SentimentIntensityAnalyzer(lexicon_file=LEXICON)
+
+
+@lru_cache(maxsize=1)
+def emoji_words() -> tuple[list[str], list[str]]:
+    """(emoji, " description ") pairs from vaderSentiment's emoji lexicon."""
+    pairs = []
+    for line in (_vader_files() / "emoji_utf8_lexicon.txt").read_text(encoding="utf-8").splitlines():
+        emoji, _, words = line.partition("\t")
+        if emoji and words:
+            pairs.append((emoji, f" {words.strip()} "))
+    pairs.sort(key=lambda p: len(p[0]), reverse=True)  # longest first: sequences before their parts
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def emoji_to_words(texts: pl.Expr) -> pl.Expr:
+    emoji, words = emoji_words()
+    return texts.str.replace_many(emoji, words)
+
+
+def compound(text: str, split_chars: int) -> float:
+    """VADER compound score; long texts are scored per sentence and averaged, because
+    VADER's normalisation saturates towards +/-1 on long texts."""
+    sia = analyzer()
+    if len(text) <= split_chars:
+        return sia.polarity_scores(text)["compound"]
+    sentences = [s for s in SENTENCE_END.split(text) if s.strip()]
+    scores = [sia.polarity_scores(s)["compound"] for s in sentences]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def score_sentiment(df: pl.DataFrame, settings: SentimentSettings, scored_languages: list[str]) -> pl.DataFrame:
+    """Adds `sentiment` and `sentiment_label`. Each distinct text is scored once;
+    languages VADER's English lexicon cannot read are left unscored."""
+    to_score = pl.col("lang").is_in(scored_languages)
+    texts = df.filter(to_score).select(emoji_to_words(pl.col("text_for_sentiment")).alias("vader_text")).unique()
+    texts = texts.with_columns(
+        pl.col("vader_text").map_elements(lambda t: compound(t, settings.sentence_split_chars), return_dtype=pl.Float64).alias("sentiment")
+    )
+    out = df.with_columns(emoji_to_words(pl.col("text_for_sentiment")).alias("vader_text")).join(texts, on="vader_text", how="left")
+    s = pl.col("sentiment")
+    return out.drop("vader_text").with_columns(
+        pl.when(~to_score).then(None).otherwise(s).alias("sentiment"),
+    ).with_columns(
+        pl.when(pl.col("sentiment").is_null())
+        .then(pl.lit("unscored"))
+        .when(s >= settings.positive_threshold)
+        .then(pl.lit("positive"))
+        .when(s <= settings.negative_threshold)
+        .then(pl.lit("negative"))
+        .otherwise(pl.lit("neutral"))
+        .alias("sentiment_label")
+    )

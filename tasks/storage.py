@@ -1,0 +1,187 @@
+"""The Parquet data lake: where each stage's partitions live and how they are written.
+
+    <root>/raw/source=<s>/brand=<b>/date=<YYYY-MM-DD>/part.parquet
+    <root>/clean/brand=<b>/date=<d>/part.parquet
+    <root>/scored/brand=<b>/date=<d>/part.parquet
+    <root>/quarantine/stage=<st>/brand=<b>/[source=<s>/]date=<d>/part.parquet
+    <root>/reports/brand=<b>/week=<YYYY-Www>/summary.{md,html,json}
+    <root>/state/cursors/source=<s>/brand=<b>.json
+
+Every file is written to a hidden temporary name in its final folder, flushed to
+disk and renamed into place, so a reader (or a crash) sees the old file or the new
+one, never half of one. Rows are sorted and compression fixed so the same input
+gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Iterable
+
+import polars as pl
+
+from tasks import schema
+from tasks.errors import StorageError
+
+SORT_KEYS = ["date", "mention_id"]
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("PULSE_DATA_DIR", "data"))
+
+
+def _safe(value: str) -> str:
+    # Ids are validated as slugs in config; this guards every other way a value reaches a path.
+    if not value or "/" in value or "\\" in value or value.startswith(".") or "\x00" in value:
+        raise StorageError(f"refusing to use {value!r} as a partition name")
+    return value
+
+
+def atomic_write_bytes(path: Path, write) -> None:
+    """Call write(tmp_path), fsync it, then rename onto `path`. The temporary name is
+    hidden (leading dot) so globbing readers never pick it up."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as e:
+        raise StorageError(f"cannot write under {path.parent}: {e.strerror or e}") from e
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            hint = " (disk full)" if e.errno == errno.ENOSPC else ""
+            raise StorageError(f"cannot write {path}{hint}: {e.strerror or e}") from e
+        raise
+
+
+def write_parquet(df: pl.DataFrame, path: Path) -> None:
+    atomic_write_bytes(path, lambda tmp: df.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True))
+
+
+def write_text(text: str, path: Path) -> None:
+    atomic_write_bytes(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+class Lake:
+    """Paths and read/replace operations over one data directory."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root is not None else data_dir()
+
+    # -- paths -------------------------------------------------------------
+    def partition(self, stage: str, brand: str, day: date, source: str | None = None) -> Path:
+        parts = [self.root, *stage.split("/")]
+        if source is not None:
+            parts.append(f"source={_safe(source)}")
+        parts += [f"brand={_safe(brand)}", f"date={day.isoformat()}", "part.parquet"]
+        return Path(*parts)
+
+    def quarantine(self, stage: str, brand: str, day: date | None, source: str | None = None) -> Path:
+        path = self.partition(f"quarantine/stage={_safe(stage)}", brand, day or date.min, source)
+        return path.parent.with_name("date=undated") / path.name if day is None else path
+
+    def report_dir(self, brand: str, week: str) -> Path:
+        return self.root / "reports" / f"brand={_safe(brand)}" / f"week={_safe(week)}"
+
+    def cursor_path(self, source: str, brand: str) -> Path:
+        return self.root / "state" / "cursors" / f"source={_safe(source)}" / f"brand={_safe(brand)}.json"
+
+    # -- reading -----------------------------------------------------------
+    def read(self, stage: str, brand: str, days: Iterable[date], sources: Iterable[str] | None = None) -> pl.DataFrame:
+        """All rows of the given partitions, conformed to the stage's schema."""
+        kind = "quarantine" if stage.startswith("quarantine") else stage
+        srcs = list(sources) if sources is not None else [None]
+        paths = [p for d in days for s in srcs if (p := self.partition(stage, brand, d, s)).is_file()]
+        if not paths:
+            return schema.empty(kind)
+        return pl.concat([self._read_file(p, kind) for p in paths], how="vertical")
+
+    def read_quarantine(self, brand: str, days: Iterable[date]) -> pl.DataFrame:
+        """Every quarantined or dropped row of a brand on those days, whatever the stage."""
+        wanted = {f"date={d.isoformat()}" for d in days}
+        base = self.root / "quarantine"
+        paths = sorted(p for p in base.glob(f"stage=*/**/brand={_safe(brand)}/date=*/part.parquet") if p.parent.name in wanted)
+        if not paths:
+            return schema.empty("quarantine")
+        return pl.concat([schema.conform(pl.read_parquet(p), "quarantine") for p in paths], how="vertical")
+
+    def sources_present(self, brand: str) -> list[str]:
+        return sorted(p.name.removeprefix("source=") for p in (self.root / "raw").glob("source=*") if (p / f"brand={brand}").is_dir())
+
+    # -- writing -----------------------------------------------------------
+    def replace_partitions(self, stage: str, brand: str, days: Iterable[date], df: pl.DataFrame, source: str | None = None) -> list[Path]:
+        """Make the partitions of `days` hold exactly `df`'s rows for those days.
+
+        Days with no rows lose their partition, so a re-run never leaves stale data."""
+        kind = "quarantine" if stage.startswith("quarantine") else stage
+        written = []
+        df = schema.conform(df, kind)
+        for day in sorted(set(days)):
+            part = df.filter(pl.col("date") == day)
+            path = self.partition(stage, brand, day, source)
+            written.append(self._put(path, part))
+        return [p for p in written if p]
+
+    def merge_window(self, stage: str, brand: str, source: str, start: datetime, end: datetime, df: pl.DataFrame, kind: str) -> list[Path]:
+        """Replace the rows of [start, end) in the (source, brand) date partitions by `df`.
+
+        Rows outside the window stay, so windows of any length tile a day's partition,
+        and fetching a window again replaces it instead of appending a copy. Rows with
+        no timestamp (quarantine only) are kept in an `undated` partition as a set."""
+        df = schema.conform(df, kind)
+        written = []
+        for day in days_between(start, end):
+            path = self.partition(stage, brand, day, source)
+            old = self._read_file(path, kind)
+            keep = old.filter(~pl.col("created_at").is_between(start, end, closed="left"))
+            written.append(self._put(path, pl.concat([keep, df.filter(pl.col("date") == day)], how="vertical")))
+        undated = df.filter(pl.col("date").is_null())
+        if not undated.is_empty():
+            path = self.quarantine(stage.removeprefix("quarantine/stage="), brand, None, source)
+            written.append(self._put(path, pl.concat([self._read_file(path, kind), undated], how="vertical")))
+        return [p for p in written if p]
+
+    @staticmethod
+    def _read_file(path: Path, kind: str) -> pl.DataFrame:
+        return schema.conform(pl.read_parquet(path), kind) if path.is_file() else schema.empty(kind)
+
+    def _put(self, path: Path, df: pl.DataFrame) -> Path | None:
+        if df.is_empty():
+            if path.exists():
+                try:
+                    path.unlink()
+                except OSError as e:
+                    raise StorageError(f"cannot remove stale partition {path}: {e.strerror or e}") from e
+            return None
+        sort = [c for c in ("date", "created_at", "mention_id", "reason", "record") if c in df.columns]
+        write_parquet(df.sort(sort, nulls_last=True).unique(maintain_order=True), path)
+        return path
+
+    # -- cursors -----------------------------------------------------------
+    def read_cursor(self, source: str, brand: str) -> datetime | None:
+        path = self.cursor_path(source, brand)
+        if not path.is_file():
+            return None
+        return datetime.fromisoformat(json.loads(path.read_text())["until"])
+
+    def advance_cursor(self, source: str, brand: str, until: datetime) -> None:
+        """Only ever moves forward: re-listening an old window leaves the cursor where it is."""
+        current = self.read_cursor(source, brand)
+        if current is None or until > current:
+            write_text(json.dumps({"until": until.isoformat()}) + "\n", self.cursor_path(source, brand))
+
+
+def days_between(start: datetime, end: datetime) -> list[date]:
+    """UTC dates that the window [start, end) touches."""
+    last = (end - timedelta(microseconds=1)).date()
+    return pl.date_range(start.date(), last, eager=True).to_list() if end > start else []

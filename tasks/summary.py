@@ -1,0 +1,258 @@
+"""The weekly cross-team summary: numbers per brand and ISO week, rendered to
+Markdown and a self-contained HTML page.
+
+`build_summary` is a plain function of frames in and a dict out; rendering is
+separate so the same model feeds the report files, the Prefect artifacts and,
+later, a webhook.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+from jinja2 import Environment, FileSystemLoader
+
+from tasks.config import Brand, SummarySettings, TaxonomyFile
+from tasks.errors import ConfigError
+
+WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def parse_week(week: str) -> date:
+    """Monday of an ISO week label such as 2026-W47."""
+    m = WEEK.match(week or "")
+    if not m:
+        raise ConfigError(f"week {week!r}: expected an ISO week such as 2026-W47")
+    try:
+        return date.fromisocalendar(int(m[1]), int(m[2]), 1)
+    except ValueError:
+        raise ConfigError(f"week {week!r}: {m[1]} has no week {int(m[2])}") from None
+
+
+def week_label(day: date) -> str:
+    y, w, _ = day.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def week_days(week: str) -> list[date]:
+    monday = parse_week(week)
+    return [monday + timedelta(days=i) for i in range(7)]
+
+
+def _net(df: pl.DataFrame) -> float | None:
+    scored = df.filter(pl.col("sentiment_label") != "unscored")
+    if scored.is_empty():
+        return None
+    pos = scored.filter(pl.col("sentiment_label") == "positive").height
+    neg = scored.filter(pl.col("sentiment_label") == "negative").height
+    return round(100 * (pos - neg) / scored.height, 1)
+
+
+def _change(now: float | int | None, before: float | int | None, relative: bool) -> float | None:
+    if now is None or before is None:
+        return None
+    if not relative:
+        return round(now - before, 1)
+    return None if before == 0 else round(100 * (now - before) / before, 1)
+
+
+def _trend(now: int, before: int) -> str:
+    if before == 0:
+        return "new" if now else "none"
+    if now == 0:
+        return "resolved"
+    ratio = now / before
+    return "growing" if ratio >= 1.25 else "fading" if ratio <= 0.8 else "steady"
+
+
+def _posts(df: pl.DataFrame, n: int) -> list[dict]:
+    """The posts most people saw: by copies, engagement and reach."""
+    ranked = df.sort(
+        [pl.col("dup_count"), pl.col("engagement").fill_null(0), pl.col("author_reach").fill_null(0), pl.col("mention_id")],
+        descending=[True, True, True, False],
+    )
+    return [
+        {
+            "text": r["text_for_sentiment"] if len(r["text_for_sentiment"]) <= 400 else r["text_for_sentiment"][:397] + "...",
+            "source": r["source"],
+            "author": r["author_handle"] or "unknown",
+            "reach": r["author_reach"],
+            "url": r["url"],
+            "sentiment": r["sentiment"],
+            "copies": r["dup_count"],
+            "date": r["date"].isoformat(),
+        }
+        for r in ranked.head(n).iter_rows(named=True)
+    ]
+
+
+def _phrases(df: pl.DataFrame, phrases: list[str], n: int = 5) -> list[dict]:
+    counts = []
+    for p in phrases:
+        c = df.select(pl.col("text_norm").str.contains(rf"\b{re.escape(p.lower())}\b").sum()).item()
+        if c:
+            counts.append({"phrase": p, "mentions": c})
+    return sorted(counts, key=lambda x: (-x["mentions"], x["phrase"]))[:n]
+
+
+def _authors(df: pl.DataFrame, n: int = 5) -> list[dict]:
+    by = (
+        df.filter(pl.col("author_handle").is_not_null())
+        .group_by("author_handle", "source")
+        .agg(pl.len().alias("mentions"), pl.col("author_reach").max().alias("reach"))
+        .sort(["reach", "mentions", "author_handle"], descending=[True, True, False], nulls_last=True)
+    )
+    return by.head(n).to_dicts()
+
+
+def build_summary(
+    brand: Brand,
+    week: str,
+    this_week: pl.DataFrame,
+    last_week: pl.DataFrame,
+    competitor_volume: dict[str, int],
+    quarantine: pl.DataFrame,
+    taxonomy: TaxonomyFile,
+    settings: SummarySettings,
+) -> dict:
+    """Everything the weekly report says, as plain data."""
+    volume, prev_volume = this_week.height, last_week.height
+    net, prev_net = _net(this_week), _net(last_week)
+    total_voice = volume + sum(competitor_volume.values())
+    exploded = this_week.explode("categories").filter(pl.col("categories").is_not_null())
+    prev_counts = dict(last_week.explode("categories").filter(pl.col("categories").is_not_null()).group_by("categories").len().iter_rows())
+
+    issues, praise = [], []
+    for key, cat in taxonomy.categories.items():
+        rows = exploded.filter(pl.col("categories") == key)
+        if rows.is_empty():
+            continue
+        negative = rows.filter(pl.col("sentiment_label") == "negative")
+        positive = rows.filter(pl.col("sentiment_label") == "positive")
+        entry = {
+            "key": key,
+            "label": cat.label,
+            "team": cat.team,
+            "team_name": taxonomy.teams[cat.team],
+            "sla_hours": cat.sla_hours,
+            "playbook": cat.playbook,
+            "volume": rows.height,
+            "negative": negative.height,
+            "negative_share": round(100 * negative.height / rows.height, 1),
+            "previous_volume": prev_counts.get(key, 0),
+            "trend": _trend(rows.height, prev_counts.get(key, 0)),
+            "phrases": _phrases(rows, cat.phrases),
+            "posts": _posts(negative if cat.kind == "complaint" and not negative.is_empty() else rows, settings.posts_per_issue),
+            "authors": _authors(negative if not negative.is_empty() else rows),
+        }
+        if cat.kind == "complaint" and negative.height:
+            issues.append(entry)
+        if not positive.is_empty():
+            praise.append({**entry, "volume": positive.height, "posts": _posts(positive, 2)})
+    # Most pressing first: negative volume weighted by how negative the category is.
+    issues.sort(key=lambda i: (-i["negative"] * (0.5 + i["negative_share"] / 100), i["key"]))
+    praise.sort(key=lambda p: (-p["volume"], p["key"]))
+    top_issues = issues[: settings.top_issues]
+
+    teams = []
+    for team, team_name in taxonomy.teams.items():
+        owned = [i for i in issues if i["team"] == team]
+        kudos = [p for p in praise if p["team"] == team]
+        rows = this_week.filter(pl.col("teams").list.contains(team))
+        if rows.is_empty():
+            continue
+        others = rows.explode("teams").filter(pl.col("teams") != team).get_column("teams").unique().sort().to_list()
+        teams.append(
+            {
+                "team": team,
+                "name": team_name,
+                "volume": rows.height,
+                "net_sentiment": _net(rows),
+                "issues": owned,
+                "praise": kudos[:3],
+                "shared_with": [taxonomy.teams[t] for t in others],
+            }
+        )
+
+    daily = (
+        this_week.group_by("date", "sentiment_label").len()
+        .pivot(on="sentiment_label", index="date", values="len")
+        .fill_null(0)
+        .sort("date")
+    )
+    labels = ["positive", "neutral", "negative", "unscored"]
+    daily_rows = [{"date": r["date"].isoformat(), **{k: int(r.get(k) or 0) for k in labels}} for r in daily.iter_rows(named=True)]
+
+    quality = [
+        {"stage": s, "disposition": d, "reason": re.sub(r"^duplicate of .*", "duplicate (repost or cross-post)", re.sub(r"^\S+ line \d+: ", "", r)), "rows": n}
+        for s, d, r, n in quarantine.group_by("stage", "disposition", "reason").len().iter_rows()
+    ]
+    merged: dict[tuple, int] = {}
+    for q in quality:
+        k = (q["stage"], q["disposition"], q["reason"])
+        merged[k] = merged.get(k, 0) + q["rows"]
+    quality = [{"stage": s, "disposition": d, "reason": r, "rows": n} for (s, d, r), n in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    attention = [
+        f"{i['label']}: {i['negative']} negative mentions ({i['trend']}), owned by {i['team_name']}, SLA {i['sla_hours']} h"
+        for i in top_issues[:3]
+    ]
+    return {
+        "brand": brand.id,
+        "brand_name": brand.name,
+        "week": week,
+        "week_start": parse_week(week).isoformat(),
+        "week_end": (parse_week(week) + timedelta(days=6)).isoformat(),
+        "volume": volume,
+        "previous_volume": prev_volume,
+        "volume_change_pct": _change(volume, prev_volume, relative=True),
+        "net_sentiment": net,
+        "previous_net_sentiment": prev_net,
+        "net_sentiment_change": _change(net, prev_net, relative=False),
+        "share_of_voice": [
+            {"brand": b, "mentions": n, "share_pct": round(100 * n / total_voice, 1) if total_voice else None}
+            for b, n in [(brand.id, volume), *sorted(competitor_volume.items())]
+        ],
+        "unscored": this_week.filter(pl.col("sentiment_label") == "unscored").height,
+        "languages": dict(sorted(this_week.group_by("lang").len().iter_rows(), key=lambda kv: (-kv[1], kv[0]))),
+        "sources": dict(sorted(this_week.group_by("source").len().iter_rows())),
+        "attention": attention,
+        "top_issues": top_issues,
+        "teams": teams,
+        "daily": daily_rows,
+        "quality": quality,
+    }
+
+
+def _env(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["signed"] = lambda v, unit="": "n/a" if v is None else f"{v:+g}{unit}"
+    env.filters["md"] = _md_escape
+    return env
+
+
+def _md_escape(text: object) -> str:
+    """Post text inside Markdown: no raw HTML, no table breaks, no accidental markup."""
+    s = str(text)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", s).replace("\n", " ")
+
+
+def render_markdown(model: dict) -> str:
+    return _env(autoescape=False).get_template("summary.md.j2").render(**model)
+
+
+def render_html(model: dict) -> str:
+    days = model["daily"]
+    peak = max((sum(d[k] for k in ("positive", "neutral", "negative", "unscored")) for d in days), default=0)
+    return _env(autoescape=True).get_template("summary.html.j2").render(**model, peak=max(peak, 1))

@@ -1,0 +1,61 @@
+import polars as pl
+import pytest
+
+from tasks import score
+from tasks.config import SentimentSettings
+
+SETTINGS = SentimentSettings()
+
+
+def _scored(texts, lang="en"):
+    df = pl.DataFrame({"text_for_sentiment": texts, "lang": [lang] * len(texts)})
+    return score.score_sentiment(df, SETTINGS, ["en"])
+
+
+def test_vader_loads_offline_from_a_private_copy(tmp_path, monkeypatch):
+    monkeypatch.setenv("PULSE_NLTK_DATA", str(tmp_path / "nltk"))
+    score.analyzer.cache_clear()
+    try:
+        sia = score.analyzer()
+        assert (tmp_path / "nltk" / "sentiment" / "vader_lexicon.txt").is_file()
+        assert sia.polarity_scores("great")["compound"] > 0.5
+    finally:
+        score.analyzer.cache_clear()
+
+
+# Golden values: an NLTK or lexicon upgrade that moves them should be noticed.
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Halcyon support is GREAT!!! :)", 0.9083),
+        ("not good at all", -0.3412),
+        ("The phone is fine but the battery is awful", -0.5574),
+        ("My Halcyon One arrived next day 😍", 0.4588),
+        ("network down again 😠", -0.5106),
+    ],
+)
+def test_golden_scores(text, expected):
+    assert _scored([text])["sentiment"].item() == pytest.approx(expected, abs=1e-4)
+
+
+def test_emoji_are_read_as_words():
+    assert _scored(["😍"])["sentiment"].item() > 0.3
+    assert _scored(["😠"])["sentiment"].item() < -0.3
+
+
+def test_labels_follow_thresholds_and_other_languages_are_unscored():
+    df = pl.DataFrame(
+        {"text_for_sentiment": ["I love it", "it is a phone", "I hate it", "la red no funciona"], "lang": ["en", "en", "en", "es"]}
+    )
+    out = score.score_sentiment(df, SETTINGS, ["en"])
+    assert out["sentiment_label"].to_list() == ["positive", "neutral", "negative", "unscored"]
+    assert out["sentiment"][3] is None
+
+
+def test_long_text_is_scored_per_sentence():
+    long = ("The delivery was fine. " * 10 + "The support was terrible and rude! " * 10).strip()
+    per_sentence = score.compound(long, split_chars=100)
+    sia = score.analyzer()
+    sentences = [s for s in score.SENTENCE_END.split(long)]
+    assert per_sentence == pytest.approx(sum(sia.polarity_scores(s)["compound"] for s in sentences) / len(sentences))
+    assert abs(per_sentence) < abs(sia.polarity_scores(long)["compound"]), "averaging avoids VADER's saturation"

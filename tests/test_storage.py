@@ -1,0 +1,91 @@
+from datetime import date, datetime, timezone
+
+import polars as pl
+import pytest
+
+from tasks import schema
+from tasks.errors import StorageError
+from tasks.storage import Lake, days_between, write_parquet
+from tests.conftest import raw_frame, raw_row
+
+UTC = timezone.utc
+
+
+def test_mention_id_is_stable_and_source_scoped():
+    assert schema.mention_id("reddit", "t3_abc") == schema.mention_id("reddit", "t3_abc")
+    assert schema.mention_id("reddit", "1") != schema.mention_id("mastodon", "1")
+    assert len(schema.mention_id("reddit", "t3_abc")) == 20
+
+
+def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path, monkeypatch):
+    path = tmp_path / "p" / "part.parquet"
+    write_parquet(pl.DataFrame({"a": [1, 2]}), path)
+
+    def boom(self, file, **kw):
+        file.write_bytes(b"half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", boom)
+    with pytest.raises(StorageError, match="disk full"):
+        write_parquet(pl.DataFrame({"a": [3]}), path)
+    monkeypatch.undo()
+    assert pl.read_parquet(path)["a"].to_list() == [1, 2]
+    assert [p.name for p in path.parent.iterdir()] == ["part.parquet"], "no temporary file left behind"
+
+
+def test_unwritable_data_dir_is_a_clear_error(tmp_path):
+    # A plain file where the lake's folder should be: fails for root too, unlike chmod.
+    (tmp_path / "lake").write_text("not a folder")
+    with pytest.raises(StorageError, match=f"cannot write under {tmp_path / 'lake'}"):
+        Lake(tmp_path / "lake").replace_partitions("clean", "halcyon", [date(2026, 11, 18)], raw_frame(raw_row("1", "x")))
+
+
+def test_merge_window_replaces_only_its_window(tmp_path):
+    lake = Lake(tmp_path)
+    morning = raw_frame(raw_row("1", "early", when="2026-11-18T08:00:00"), raw_row("2", "mid", when="2026-11-18T10:00:00"))
+    lake.merge_window("raw", "halcyon", "reddit", datetime(2026, 11, 18, tzinfo=UTC), datetime(2026, 11, 18, 12, tzinfo=UTC), morning, "raw")
+    # The 09:00-11:00 window is fetched again: post 2 was deleted, post 3 is new.
+    again = raw_frame(raw_row("3", "new", when="2026-11-18T09:30:00"))
+    lake.merge_window("raw", "halcyon", "reddit", datetime(2026, 11, 18, 9, tzinfo=UTC), datetime(2026, 11, 18, 11, tzinfo=UTC), again, "raw")
+    lake.merge_window("raw", "halcyon", "reddit", datetime(2026, 11, 18, 9, tzinfo=UTC), datetime(2026, 11, 18, 11, tzinfo=UTC), again, "raw")
+    got = lake.read("raw", "halcyon", [date(2026, 11, 18)], sources=["reddit"])
+    assert got["native_id"].to_list() == ["1", "3"]
+
+
+def test_replace_partitions_removes_days_that_became_empty(tmp_path):
+    lake = Lake(tmp_path)
+    days = [date(2026, 11, 17), date(2026, 11, 18)]
+    both = raw_frame(raw_row("1", "a", when="2026-11-17T08:00:00"), raw_row("2", "b", when="2026-11-18T08:00:00"))
+    lake.replace_partitions("clean", "halcyon", days, both)
+    assert lake.partition("clean", "halcyon", days[0]).is_file()
+    lake.replace_partitions("clean", "halcyon", days, both.filter(pl.col("native_id") == "2"))
+    assert not lake.partition("clean", "halcyon", days[0]).exists()
+    assert lake.read("clean", "halcyon", days)["native_id"].to_list() == ["2"]
+
+
+def test_same_rows_give_byte_identical_files(tmp_path):
+    rows = raw_frame(raw_row("2", "b"), raw_row("1", "a"))
+    a, b = Lake(tmp_path / "a"), Lake(tmp_path / "b")
+    a.replace_partitions("clean", "halcyon", [date(2026, 11, 18)], rows)
+    b.replace_partitions("clean", "halcyon", [date(2026, 11, 18)], rows.reverse())
+    pa, pb = a.partition("clean", "halcyon", date(2026, 11, 18)), b.partition("clean", "halcyon", date(2026, 11, 18))
+    assert pa.read_bytes() == pb.read_bytes()
+
+
+def test_cursor_only_moves_forward(tmp_path):
+    lake = Lake(tmp_path)
+    assert lake.read_cursor("reddit", "halcyon") is None
+    lake.advance_cursor("reddit", "halcyon", datetime(2026, 11, 18, 12, tzinfo=UTC))
+    lake.advance_cursor("reddit", "halcyon", datetime(2026, 11, 1, tzinfo=UTC))
+    assert lake.read_cursor("reddit", "halcyon") == datetime(2026, 11, 18, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("bad", ["../../etc", "a/b", ".hidden", ""])
+def test_partition_names_cannot_escape_the_lake(tmp_path, bad):
+    with pytest.raises(StorageError):
+        Lake(tmp_path).partition("clean", bad, date(2026, 11, 18))
+
+
+def test_days_between_is_end_exclusive():
+    d = days_between(datetime(2026, 11, 17, 23, tzinfo=UTC), datetime(2026, 11, 19, tzinfo=UTC))
+    assert d == [date(2026, 11, 17), date(2026, 11, 18)]

@@ -1,0 +1,77 @@
+from datetime import date, datetime, timezone
+
+import polars as pl
+import pytest
+
+from tasks import schema
+from tasks.errors import ConfigError
+from tasks.summary import build_summary, parse_week, render_html, render_markdown, week_days
+
+
+def _scored(rows):
+    base = {"source": "reddit", "brand": "halcyon", "dup_count": 1, "dup_sources": ["reddit"], "lang": "en", "teams": [], "categories": []}
+    full = []
+    for i, r in enumerate(rows):
+        d = r.pop("day")
+        row = {**base, "mention_id": f"{i:020x}", "native_id": str(i), "date": d, "created_at": datetime(d.year, d.month, d.day, 12, tzinfo=timezone.utc), **r}
+        row.setdefault("text_norm", row["text_for_sentiment"].lower())
+        full.append(row)
+    return schema.conform(pl.DataFrame(full, schema_overrides=schema.SCORED, infer_schema_length=None), "scored")
+
+
+def test_week_labels():
+    assert parse_week("2026-W47") == date(2026, 11, 16)
+    assert week_days("2026-W47")[-1] == date(2026, 11, 22)
+    for bad in ("2026-47", "W47", "2026-W54", "../../x"):
+        with pytest.raises(ConfigError, match="week"):
+            parse_week(bad)
+
+
+@pytest.fixture
+def model(cfg):
+    tue, prev = date(2026, 11, 17), date(2026, 11, 10)
+    this_week = _scored(
+        [
+            {"day": tue, "text_for_sentiment": "Halcyon network down, no signal <script>alert(1)</script>", "sentiment": -0.8, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "ann", "author_reach": 900, "engagement": 50},
+            {"day": tue, "text_for_sentiment": "Halcyon outage again | all day", "sentiment": -0.6, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "bob", "author_reach": 10},
+            {"day": tue, "text_for_sentiment": "Thanks Priya from support!", "sentiment": 0.7, "sentiment_label": "positive", "categories": ["employee_praise", "customer_service"], "teams": ["customer_care", "hr"], "author_handle": "cy"},
+            {"day": tue, "text_for_sentiment": "Halcyon es genial", "sentiment": None, "sentiment_label": "unscored", "lang": "es"},
+        ]
+    )
+    last_week = _scored([{"day": prev, "text_for_sentiment": "Halcyon fine", "sentiment": 0.3, "sentiment_label": "positive"}])
+    quarantine = pl.DataFrame(
+        {"stage": ["clean", "clean", "listen"], "disposition": ["dropped", "dropped", "quarantined"], "reason": ["duplicate of aaa", "duplicate of bbb", "x.jsonl line 3: invalid JSON"]}
+    )
+    return build_summary(cfg.brand("halcyon"), "2026-W47", this_week, last_week, {"brightwave": 4}, quarantine, cfg.taxonomy, cfg.settings.summary)
+
+
+def test_headline_numbers(model):
+    assert model["volume"] == 4 and model["previous_volume"] == 1
+    assert model["volume_change_pct"] == 300.0
+    # 1 positive, 2 negative of 3 scored: net -33.3; last week +100.
+    assert model["net_sentiment"] == -33.3 and model["net_sentiment_change"] == -133.3
+    assert model["share_of_voice"] == [{"brand": "halcyon", "mentions": 4, "share_pct": 50.0}, {"brand": "brightwave", "mentions": 4, "share_pct": 50.0}]
+    assert model["unscored"] == 1
+
+
+def test_issues_teams_praise_and_quality(model):
+    top = model["top_issues"][0]
+    assert (top["key"], top["negative"], top["trend"], top["team"]) == ("outage_network", 2, "new", "product_ops")
+    assert top["posts"][0]["author"] == "ann", "the post with the most reach leads"
+    assert {p["phrase"] for p in top["phrases"]} == {"no signal", "outage", "network down"}
+    hr = next(t for t in model["teams"] if t["team"] == "hr")
+    assert hr["praise"][0]["posts"][0]["text"] == "Thanks Priya from support!"
+    assert "Customer care" in hr["shared_with"]
+    assert {(q["reason"], q["rows"]) for q in model["quality"]} == {("duplicate (repost or cross-post)", 2), ("invalid JSON", 1)}
+    assert model["attention"][0].startswith("Outage / network: 2 negative mentions (new)")
+
+
+def test_reports_escape_post_text(model):
+    html = render_html(model)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', ""), "self-contained: nothing loaded from elsewhere"
+    md = render_markdown(model)
+    assert "<script>" not in md
+    assert "outage again \\| all day" in md, "a pipe in a post cannot break a Markdown table"
+    for heading in ("## Top issues", "## By team", "### HR", "## Data quality", "## Daily volume by sentiment"):
+        assert heading in md
