@@ -56,6 +56,13 @@ def _moment(value: str | None, option: str) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
+def _config():
+    """Validate config before a flow (and a temporary Prefect server) starts: bad files fail fast."""
+    from tasks.config import load_config
+
+    return load_config()
+
+
 def _stage_table(stats) -> Table:
     from tasks.stages import totals
 
@@ -81,6 +88,7 @@ def _print_stats(stats) -> None:
 @app.command()
 def demo() -> None:
     """Run the whole pipeline over the bundled sample data and print where the report is."""
+    _config()
     from flows.demo import demo_flow
 
     result = demo_flow()
@@ -100,6 +108,7 @@ def listen(
     brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand id (repeatable).")] = None,
 ) -> None:
     """Fetch new mentions from every enabled source into raw/."""
+    _config()
     from flows.listen import listen_flow
 
     _print_stats(listen_flow(start=_moment(from_, "--from"), end=_moment(to, "--to"), sources=source, brands=brand))
@@ -112,6 +121,7 @@ def process(
     brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand id (repeatable).")] = None,
 ) -> None:
     """Clean, validate and score the mentions of a date range."""
+    _config()
     from flows.process import process_flow
 
     _print_stats(process_flow(start=_day(from_, "--from"), end=_day(to, "--to"), brands=brand))
@@ -123,6 +133,10 @@ def summary(
     week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2026-W47.")],
 ) -> None:
     """Write the weekly cross-team summary for one brand and ISO week."""
+    from tasks.summary import week_days
+
+    _config().brand(brand)
+    week_days(week)
     from flows.weekly_summary import weekly_summary_flow
 
     paths = weekly_summary_flow(brand=brand, week=week)
@@ -138,6 +152,7 @@ def backfill(
     listen: Annotated[bool, typer.Option("--listen/--no-listen", help="Fetch the days again before processing them.")] = True,
 ) -> None:
     """Listen and process a past range again, day by day, with a progress bar."""
+    _config()
     from flows.backfill import backfill_flow
 
     _print_stats(backfill_flow(start=_day(from_, "--from"), end=_day(to, "--to"), brands=brand, listen=listen))
