@@ -21,7 +21,7 @@ from tasks.summary import build_summary, render_html, render_markdown, week_days
 
 @task(name="build-weekly-summary", cache_policy=NO_CACHE, **IO_RETRIES)
 def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dict[str, str]]:
-    t0 = time.perf_counter()
+    t0 = time.time()
     lake = Lake()
     brand = cfg.brand(brand_id)
     days = week_days(week)
@@ -55,7 +55,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
         table=[{"team": t["name"], "mentions": t["volume"], "net sentiment": t["net_sentiment"], "issues": len(t["issues"])} for t in model["teams"]],
         description=f"Teams for {brand.name}, {week}",
     )
-    stats = StageStats("summary", brand.id, rows_in=this_week.height, rows_out=this_week.height, seconds=time.perf_counter() - t0)
+    stats = StageStats("summary", brand.id, rows_in=this_week.height, rows_out=this_week.height, started=t0, finished=time.time())
     return stats, {k: str(p) for k, p in paths.items()}
 
 

@@ -70,11 +70,11 @@ def _trend(now: int, before: int) -> str:
 
 
 def _posts(df: pl.DataFrame, n: int) -> list[dict]:
-    """The posts most people saw: by copies, engagement and reach."""
+    """The posts most people saw, by copies, engagement and reach; each text once."""
     ranked = df.sort(
         [pl.col("dup_count"), pl.col("engagement").fill_null(0), pl.col("author_reach").fill_null(0), pl.col("mention_id")],
         descending=[True, True, True, False],
-    )
+    ).unique("text_for_sentiment", keep="first", maintain_order=True)
     return [
         {
             "text": r["text_for_sentiment"] if len(r["text_for_sentiment"]) <= 400 else r["text_for_sentiment"][:397] + "...",
@@ -243,8 +243,7 @@ def _env(autoescape: bool) -> Environment:
 
 def _md_escape(text: object) -> str:
     """Post text inside Markdown: no raw HTML, no table breaks, no accidental markup."""
-    s = str(text)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = re.sub(r"&(?=#?\w+;)", "&amp;", str(text)).replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"([\\`*_\[\]|#])", r"\\\1", s).replace("\n", " ")
 
 
