@@ -45,7 +45,7 @@ SOURCES = ["hackernews", "reddit", "mastodon", "bluesky", "reviews"]
 BASE_COUNTS = {"hackernews": 820, "reddit": 1230, "mastodon": 1230, "bluesky": 1130, "reviews": 560}
 SPIKE_COUNTS = {"hackernews": 55, "reddit": 105, "mastodon": 145, "bluesky": 170, "reviews": 35}
 TAIL_COUNTS = {"hackernews": 6, "reddit": 10, "mastodon": 12, "bluesky": 14, "reviews": 4}
-SPAM_RATE = {"hackernews": 0.01, "reddit": 0.035, "mastodon": 0.035, "bluesky": 0.04, "reviews": 0.015}
+SPAM_RATE = {"hackernews": 0.01, "reddit": 0.04, "mastodon": 0.045, "bluesky": 0.05, "reviews": 0.015}
 SPAM_KINDS = {
     "hackernews": ["bot_original"],
     "reddit": ["bot_upvote", "bot_original", "giveaway"],
@@ -54,7 +54,7 @@ SPAM_KINDS = {
     "reviews": ["giveaway"],
 }
 OFF_TOPIC_RATE, REPOST_RATE, NEAR_DUP_RATE, MOJIBAKE_RATE, ENTITY_RATE = 0.03, 0.05, 0.05, 0.012, 0.015
-NON_EN_RATE = {"hackernews": 0.01, "reddit": 0.035, "mastodon": 0.05, "bluesky": 0.05, "reviews": 0.04}
+NON_EN_RATE = {"hackernews": 0.015, "reddit": 0.045, "mastodon": 0.06, "bluesky": 0.06, "reviews": 0.05}
 EMPTY_COUNTS = {"hackernews": 2, "reddit": 3, "mastodon": 3, "bluesky": 3, "reviews": 3}
 OVERLONG_COUNTS = {"reddit": 3, "reviews": 3}
 HOUR_WEIGHTS = [3, 2, 1.5, 1.2, 1.2, 2, 4.5, 8, 11, 13, 13.5, 13, 13.5, 13, 12.5, 12, 12, 12.5, 13, 13.5, 13, 11, 8, 5]
@@ -62,14 +62,17 @@ HOUR_WEIGHTS = [3, 2, 1.5, 1.2, 1.2, 2, 4.5, 8, 11, 13, 13.5, 13, 13.5, 13, 12.5
 # ---------------------------------------------------------------- brands and slots
 BRANDS = {
     "halcyon": {
-        "short": [("Halcyon", 40), ("halcyon", 16), ("Halcyon Mobile", 18), ("HALCYON", 5), ("@halcyon", 14), ("#HalcyonMobile", 2)],
+        # "#HalcyonMobile" only as a trailing TAG: alone it is no whole-word "halcyon" to the relevance filter
+        "short": [("Halcyon", 40), ("halcyon", 16), ("Halcyon Mobile", 18), ("HALCYON", 5), ("@halcyon", 14)],
         "long": [("Halcyon", 60), ("halcyon", 12), ("Halcyon Mobile", 26), ("HALCYON", 2)],
         "PH": "Halcyon One", "BB": "Halcyon Fiber", "APP": "the Halcyon app", "TAG": "#HalcyonMobile", "HANDLE": "@HalcyonHelp",
     },
     "brightwave": {
-        "short": [("Brightwave", 46), ("brightwave", 18), ("BRIGHTWAVE", 4), ("@brightwave", 16), ("Brightwave Telecom", 12), ("#Brightwave", 4)],
+        "short": [("Brightwave", 46), ("brightwave", 18), ("BRIGHTWAVE", 4), ("@brightwave", 16), ("Brightwave Telecom", 12),
+                  ("#Brightwave", 4)],
         "long": [("Brightwave", 70), ("brightwave", 12), ("Brightwave Telecom", 18)],
-        "PH": "Brightwave Nova", "BB": "Brightwave Home Fibre", "APP": "the Brightwave app", "TAG": "#Brightwave", "HANDLE": "@BrightwaveCare",
+        "PH": "Brightwave Nova", "BB": "Brightwave Home Fibre", "APP": "the Brightwave app", "TAG": "#Brightwave",
+        "HANDLE": "@BrightwaveCare",
     },
 }
 SLOTS = {
@@ -88,7 +91,12 @@ SLOTS = {
              "a proper night mode", "dual SIM", "a smaller model"],
     "COURIER": ["DPD", "the courier", "Evri", "Royal Mail", "DHL", "the delivery driver"],
 }
-OPENERS = ["", "", "", "", "Ugh. ", "Honestly, ", "So ", "Well. ", "PSA: ", "Update: ", "Right, ", "Okay so ", "Genuine question: ", "Not gonna lie, "]
+OPENERS = {
+    "neg": ["", "", "", "", "Ugh. ", "Honestly, ", "Well. ", "PSA: ", "Right, ", "Not gonna lie, ", "Seriously, "],
+    "pos": ["", "", "", "", "Honestly, ", "Not gonna lie, ", "Update: ", "So ", "Small win: ", "Okay, "],
+    "neu": ["", "", "", "", "Genuine question: ", "Okay so ", "Quick one: ", "So ", "Random thought: "],
+    "mixed": ["", "", "", "", "Honestly, ", "So ", "Okay so ", "Update: ", "Not gonna lie, "],
+}
 TAILS = {
     "neg": ["", "", "", " Not impressed.", " Fix it please.", " Anyone else?", " Unbelievable.", " Sort it out.", " Day ruined.",
             " What a joke.", " Really frustrating.", " Absolutely useless.", " Thinking of leaving.", " So tired of this."],
@@ -96,14 +104,13 @@ TAILS = {
             " Brilliant.", " More of this please.", " Genuinely pleased."],
     "neu": ["", "", "", " Thanks in advance.", " Any tips?", " Curious.", " Asking for a friend.", " Cheers.", " Just wondering."],
 }
-TAILS["mixed"] = TAILS["neu"]
+TAILS["mixed"] = ["", "", "", " Mixed feelings.", " We'll see.", " Could be worse.", " Overall fine.", " Swings and roundabouts."]
 
 # ---------------------------------------------------------------- storyline templates
 # core: a short post on its own; detail: extra sentences for long posts; title: reddit/review titles.
 TOPICS = {
     "outage_spike": {"sent": "neg", "core": [
-        "{B} network down AGAIN!!! No signal since {TIME} {NEG}",
-        "NO SIGNAL. NO DATA. NOTHING. {B} what is going on??? {NEG}",
+        "{B} network down AGAIN!!! No signal since {TIME} {NEG}", "NO SIGNAL. NO DATA. NOTHING. {B} what is going on??? {NEG}",
         "Is {B} down for everyone or just me? No service in {CITY} since this morning {NEG}",
         "{B} outage in {CITY}, dropped calls all morning and now no data at all {NEG}",
         "Absolutely furious. {B} has been not working for {HRS} and nobody answers the phone. Worst network ever {NEG}",
@@ -126,19 +133,19 @@ TOPICS = {
         "It started around {TIME} with dropped calls and by lunchtime there was no signal at all.",
         "The status page said everything was fine for the first two hours, which made it worse.",
         "I tried restarting, reseating the SIM and resetting network settings. Nothing helped.",
-        "The support line just plays hold music and then hangs up.",
-        "My partner is on another network and had full bars the whole time.",
+        "The support line just plays hold music and then hangs up.", "My partner is on another network and had full bars the whole time.",
         "I need my phone for work and this outage cost me a day of income.",
         "If they don't offer compensation for this outage I'm leaving at the end of my contract.",
         "Apparently emergency calls still worked, but that is not much comfort.",
         "Both 4G and 5G dropped at the same moment, which smells like a core network fault rather than radio.",
-        "I would love to see a proper postmortem, not a vague apology.",
+        "What I want now is a proper postmortem, not a vague apology.",
         "My {BB} connection was down too, so I couldn't even get online to check the status page.",
         "Signal came back for twenty minutes in the evening and then the network was down again.",
     ], "title": [
         "{B} outage megathread - no signal anywhere?", "{B} network down in {CITY}?", "Two days of no service from {B}",
-        "1 star: network down for two days, no answers", "{B} outage: dropped calls and no data since {TIME}",
-        "Is {B} down again?!", "Worst outage I've seen from {B}"]},
+        "1 star: network down for two days, no answers", "{B} outage: dropped calls and no data since {TIME}", "Is {B} down again?!",
+        "Worst outage I've seen from {B}",
+    ]},
     "outage_tail": {"sent": "mixed", "core": [
         "{B} signal finally back after the outage but still dropped calls every few hours :-/",
         "Got a £10 credit from {B} for the outage. Not exactly generous but it's something.",
@@ -150,20 +157,23 @@ TOPICS = {
         "The apology email promised a full explanation within a week.",
         "Data speeds are back to normal here but calls still drop now and then.",
         "I'll stay until the end of my contract and then decide.",
-    ], "title": ["After the {B} outage: anyone get compensation?", "{B} back up - what happened?", "Post-outage thoughts on {B}"]},
+    ], "title": [
+        "After the {B} outage: anyone get compensation?", "{B} back up - what happened?", "Post-outage thoughts on {B}",
+    ]},
     "outage": {"sent": "neg", "core": [
         "Patchy signal on {B} around {CITY} station today, dropped calls twice {NEG}",
         "{B} no data on the train again between {CITY} and {CITY2}. Every single day {NEG}",
         "No signal in my flat since Tuesday. {B} says there's no outage in {CITY}. Really?",
-        "{B} 5G drops to no service every evening around 6. Annoying.",
-        "Dropped call number four today. {B} what is going on in {CITY}?",
+        "{B} 5G drops to no service every evening around 6. Annoying.", "Dropped call number four today. {B} what is going on in {CITY}?",
         "Short {B} outage in {CITY} this morning, no data for about an hour. Back now.",
     ], "detail": [
         "It's been like this for a couple of weeks, mostly at rush hour.",
         "Coverage checker says 'excellent' for my postcode, which is funny.",
         "Wifi calling would fix half of this, but that's another story.",
         "I've logged it twice and got a reference number both times, nothing else.",
-    ], "title": ["{B} signal problems in {CITY}", "Dropped calls on {B} - anyone else?", "{B} coverage near {CITY} station"]},
+    ], "title": [
+        "{B} signal problems in {CITY}", "Dropped calls on {B} - anyone else?", "{B} coverage near {CITY} station",
+    ]},
     "warranty": {"sent": "neg", "core": [
         "My {PH} stopped charging after {N} months, warranty repair took {DAYS} {NEG}",
         "Battery swelling on my {PH}, the back is literally lifting off. {B} says the RMA takes {DAYS}. Ridiculous.",
@@ -192,7 +202,8 @@ TOPICS = {
     ], "title": [
         "{PH} stopped charging - warranty repair taking forever", "Battery swelling on {PH}, what are my rights?",
         "Warranty nightmare with {B}", "{B} RMA process is broken", "Replacement {PH} is refurbished?",
-        "Decent phone, terrible warranty service", "{PH} warranty repair: {DAYS} and counting"]},
+        "Decent phone, terrible warranty service", "{PH} warranty repair: {DAYS} and counting",
+    ]},
     "shipping_praise": {"sent": "pos", "core": [
         "My {PH} arrived next day, delivery was super fast {POS}",
         "Ordered the {PH} at 10pm, {COURIER} knocked at 9am. Impressed with {B} {POS}",
@@ -203,12 +214,13 @@ TOPICS = {
         "Delighted! New {PH} delivered this morning, the courier was friendly and the box was perfect {POS}",
         "Fastest delivery ever from {B}. Ordered Sunday night, parcel arrived Monday {POS}",
     ], "detail": [
-        "The courier even texted a one-hour window.",
-        "Packaging was tidy and the phone was charged to 60%.",
+        "The courier even texted a one-hour window.", "Packaging was tidy and the phone was charged to 60%.",
         "Setup was simple and the number port went through the same day.",
         "Honestly the best delivery experience I've had from a network.",
         "I was expecting the usual week-long wait, so this was a nice surprise.",
-    ], "title": ["{PH} arrived next day!", "Impressed by {B} delivery", "Great delivery experience", "Five stars for the delivery"]},
+    ], "title": [
+        "{PH} arrived next day!", "Impressed by {B} delivery", "Great delivery experience", "Five stars for the delivery",
+    ]},
     "delivery_bad": {"sent": "neg", "core": [
         "{B} delivery was 'guaranteed next day'. It's been {DAYS}. No parcel, no tracking number {NEG}",
         "{COURIER} left my {PH} parcel on the doorstep in the rain. Thanks {B}.",
@@ -218,10 +230,11 @@ TOPICS = {
         "Still waiting on the {BB} router. {B} delivery estimate keeps moving. Useless.",
     ], "detail": [
         "Customer service says it's the courier's fault and the courier says it's theirs.",
-        "I've been refreshing the tracking page for days.",
-        "The photo proof of delivery shows a door that isn't mine.",
+        "I've been refreshing the tracking page for days.", "The photo proof of delivery shows a door that isn't mine.",
         "They offered to ship a second one, which will apparently take another week.",
-    ], "title": ["{B} delivery never arrived", "Where is my {PH}?", "Tracking number doesn't work", "Terrible delivery from {B}"]},
+    ], "title": [
+        "{B} delivery never arrived", "Where is my {PH}?", "Tracking number doesn't work", "Terrible delivery from {B}",
+    ]},
     "priya": {"sent": "pos", "core": [
         "Thank you Priya from support at {B}, she sorted my roaming mess in ten minutes {POS}",
         "Shout out to Priya in support at {B} who went above and beyond to get my number ported {POS}",
@@ -233,10 +246,11 @@ TOPICS = {
         "Huge thank you Priya from support for getting my {PH} replacement sorted so quickly {POS}",
     ], "detail": [
         "She explained everything clearly and didn't make me repeat myself.",
-        "She even followed up by email the next day to check it worked.",
-        "I wish I could ask for her every time I call.",
+        "She even followed up by email the next day to check it worked.", "I wish I could ask for her every time I call.",
         "After weeks of being passed around, one person just owned the problem and fixed it.",
-    ], "title": ["Thank you Priya from {B} support", "Shout out to Priya at {B}", "Excellent support experience", "Priya in support is a star"]},
+    ], "title": [
+        "Thank you Priya from {B} support", "Shout out to Priya at {B}", "Excellent support experience", "Priya in support is a star",
+    ]},
     "privacy": {"sent": "neg", "core": [
         "So {B} sold my data to advertisers? That's what this report says. Is that even legal under GDPR? {NEG}",
         "Just got an email from {B} about a 'security incident'. Is this a data breach? Nobody will say.",
@@ -250,13 +264,14 @@ TOPICS = {
         "The {B} privacy statement about the data breach is three paragraphs of nothing. Worrying.",
     ], "detail": [
         "The email was vague and linked to an FAQ that doesn't answer anything.",
-        "I never gave consent for marketing data sharing, I checked the settings.",
-        "Their data protection officer address bounces.",
+        "I never gave consent for marketing data sharing, I checked the settings.", "Their data protection officer address bounces.",
         "Under GDPR they have a month to answer a subject access request, so the clock is ticking.",
         "The report says location data was shared with ad partners for over a year.",
         "Someone in the thread says their personal data showed up on a paste site.",
-    ], "title": ["Did {B} sell our data?", "{B} data breach - what we know", "GDPR request to {B}: how to", "{B} privacy policy change",
-                 "Worried about the {B} data breach"]},
+    ], "title": [
+        "Did {B} sell our data?", "{B} data breach - what we know", "GDPR request to {B}: how to", "{B} privacy policy change",
+        "Worried about the {B} data breach",
+    ]},
     "pricing": {"sent": "neg", "core": [
         "{B} price hike of {PCT} in the middle of my contract. How is that allowed? {NEG}",
         "Just saw my {B} bill. Overcharged by {GBP} again, plus a new 'network access' fee. Hidden fees everywhere.",
@@ -270,26 +285,25 @@ TOPICS = {
     ], "detail": [
         "The contract said prices rise by CPI, not CPI plus {PCT}.",
         "I've been a loyal customer for {N} years and new customers get a better deal.",
-        "The chat agent said it's 'industry standard', which isn't an answer.",
-        "I'm going to compare plans at the end of the month.",
+        "The chat agent said it's 'industry standard', which isn't an answer.", "I'm going to compare plans at the end of the month.",
         "The bill breakdown lists three fees I've never heard of.",
-    ], "title": ["{B} price hike - can I leave my contract?", "Overcharged by {B} again", "Hidden fees on my {B} bill",
-                 "{B} price increase explained?", "Too expensive now"]},
+    ], "title": [
+        "{B} price hike - can I leave my contract?", "Overcharged by {B} again", "Hidden fees on my {B} bill",
+        "{B} price increase explained?", "Too expensive now",
+    ]},
     "feature": {"sent": "neu", "core": [
         "Please add wifi calling to {B}, the signal in my flat is terrible",
         "{B} really should support eSIM on the {PH}. I wish it had esim support like everyone else.",
-        "Feature request for {APP}: a data usage widget. Would love that.",
-        "Love my {PH}, just wish it had {FEAT}.",
+        "Feature request for {APP}: a data usage widget. Would love that.", "Love my {PH}, just wish it had {FEAT}.",
         "{B} please add wifi calling for pay-as-you-go customers too",
         "Would love {B} to add esim support for smartwatches. Yes, another feature request.",
-        "Dear {B}, please add a dark mode to {APP}. My eyes thank you.",
-        "Only thing I'd change on the {PH}: wish it had {FEAT}.",
+        "Dear {B}, please add a dark mode to {APP}. My eyes thank you.", "Only thing I'd change on the {PH}: wish it had {FEAT}.",
     ], "detail": [
-        "Every other network has had wifi calling for years.",
-        "It's the one thing stopping me from recommending it to friends.",
-        "Happy to beta test if that helps.",
-        "Ideally it would work abroad too.",
-    ], "title": ["Feature request: wifi calling on {B}", "eSIM support when?", "Wish list for the next {PH}", "{APP} suggestions"]},
+        "Every other network has had wifi calling for years.", "It's the one thing stopping me from recommending it to friends.",
+        "Happy to beta test if that helps.", "Ideally it would work abroad too.",
+    ], "title": [
+        "Feature request: wifi calling on {B}", "eSIM support when?", "Wish list for the next {PH}", "Suggestions for {APP}",
+    ]},
     "service": {"sent": "neg", "core": [
         "On hold for {HRS} with {B} customer service and still nobody answers {NEG}",
         "{B} support chat agent disconnected me twice. No reply to my email either :(",
@@ -300,23 +314,23 @@ TOPICS = {
         "{HRS} on hold with {B}. The hold music is burned into my brain now {NEG}",
     ], "detail": [
         "The automated system kept sending me back to the main menu.",
-        "I was told someone would call back within 24 hours. That was last week.",
-        "Every agent asks for the same security details again.",
+        "I was told someone would call back within 24 hours. That was last week.", "Every agent asks for the same security details again.",
         "The call centre closes at 6, which is useless if you work.",
-    ], "title": ["{B} customer service is awful", "How do I reach a human at {B}?", "On hold for {HRS}", "{B} support experience"]},
+    ], "title": [
+        "{B} customer service is awful", "How do I reach a human at {B}?", "On hold for {HRS}", "{B} support experience",
+    ]},
     "app": {"sent": "neg", "core": [
-        "{APP} keeps crashing on login since the latest update {NEG}",
-        "Can't log in to {APP}, the password reset email never arrives :-/",
+        "{APP} keeps crashing on login since the latest update {NEG}", "Can't log in to {APP}, the password reset email never arrives :-/",
         "{APP} crashes every time I open my bill. Android 15, latest version.",
         "{B} my account page says 'something went wrong' for the third day. Website down or just me?",
-        "New {APP} update looks nice and login with face ID works well now :)",
+        "The new update to {APP} looks nice and login with face ID works well now :)",
         "{APP} keeps crashing. Reinstalled twice. Still broken {NEG}",
     ], "detail": [
-        "Uninstalled and reinstalled, cleared the cache, same thing.",
-        "The web version works, so it's clearly the app.",
-        "It crashes right after the splash screen.",
-        "Support told me to 'try again later'.",
-    ], "title": ["{APP} keeps crashing", "Login broken on {APP}?", "{B} website down?", "{APP} update feedback"]},
+        "Uninstalled and reinstalled, cleared the cache, same thing.", "The web version works, so it's clearly the app.",
+        "It crashes right after the splash screen.", "Support told me to 'try again later'.",
+    ], "title": [
+        "App keeps crashing after the update", "Login broken on {APP}?", "{B} website down?", "Feedback on the latest update to {APP}",
+    ]},
     "advertising": {"sent": "neg", "core": [
         "{B} advertised unlimited data but I got throttled after 50GB. That's not unlimited {NEG}",
         "The ad said 'nationwide 5G'. {B} promised 5G in {CITY} and I've never seen it once.",
@@ -324,128 +338,143 @@ TOPICS = {
         "{B} promised 5G by the end of the year. My phone still says 4G everywhere I go.",
         "False advertising from {B}: 'no surprises' on the billboard, surprises on my bill {NEG}",
     ], "detail": [
-        "The small print says speeds may be reduced at busy times, which is always.",
-        "I screenshotted the advert in case they change it.",
+        "The small print says speeds may be reduced at busy times, which is always.", "I screenshotted the advert in case they change it.",
         "The shop assistant repeated the same claim word for word.",
-    ], "title": ["{B} 'unlimited' isn't unlimited", "Where is the promised 5G?", "Misleading {B} advert", "Advertised vs reality"]},
+    ], "title": [
+        "{B} 'unlimited' isn't unlimited", "Where is the promised 5G?", "Misleading {B} advert", "Advertised vs reality",
+    ]},
     "quality": {"sent": "mixed", "core": [
-        "The {PH} is great but the network is awful in {CITY}.",
-        "Battery life on the {PH} is not bad at all, easily a day and a half.",
+        "The {PH} is great but the network is awful in {CITY}.", "Battery life on the {PH} is not bad at all, easily a day and a half.",
         "No problem with the battery so far, the camera is decent, a bit of overheating when gaming.",
-        "{PH} camera is honestly impressive for the price {POS}",
-        "Firmware update last night and now the {PH} screen flicker is back :(",
+        "{PH} camera is honestly impressive for the price {POS}", "Firmware update last night and now the {PH} screen flicker is back :(",
         "Build quality on the {PH} is solid, but it overheats on fast charge.",
         "Three months with the {PH}: not bad at all. No problems with the battery, camera could be better.",
         "The {PH} is fine. Not amazing, not terrible. Battery life is good.",
     ], "detail": [
-        "Low-light photos are noisy but daylight shots are sharp.",
-        "It gets warm while charging but nothing alarming.",
-        "The screen is bright enough outdoors.",
-        "The software is clean, with barely any bloat.",
+        "Low-light photos are noisy but daylight shots are sharp.", "It gets warm while charging but nothing alarming.",
+        "The screen is bright enough outdoors.", "The software is clean, with barely any bloat.",
         "Speaker is a bit thin, but fine for podcasts.",
-    ], "title": ["{PH} three-month review", "{PH}: good phone, average network", "Honest {PH} review", "{PH} camera and battery"]},
+    ], "title": [
+        "{PH} three-month review", "{PH}: good phone, average network", "Honest {PH} review", "{PH} camera and battery",
+    ]},
     "positive": {"sent": "pos", "core": [
         "Switched to {B} last month, the signal is great and the price is fair {POS}",
-        "Honestly {B} has been solid for me. No complaints :)",
-        "{BB} speeds are exactly what they said, 900 down most evenings {POS}",
+        "Honestly {B} has been solid for me. No complaints :)", "{BB} speeds are exactly what they said, 900 down most evenings {POS}",
         "Two years with {B} and I've never had a reason to call them. That's the dream.",
-        "Roaming with {B} in Spain was painless, it worked the moment I landed :)",
-        "Not bad at all, {B}. Not bad at all.",
-        "Nice touch from {B}: a free data boost for my birthday {POS}",
-        "Really happy with {B} in {CITY}. Fast data, good coverage {POS}",
+        "Roaming with {B} in Spain was painless, it worked the moment I landed :)", "Not bad at all, {B}. Not bad at all.",
+        "Nice touch from {B}: a free data boost for my birthday {POS}", "Really happy with {B} in {CITY}. Fast data, good coverage {POS}",
     ], "detail": [
-        "Coverage on my commute is better than my old network.",
-        "The monthly price is clear and hasn't surprised me yet.",
-        "Setting up the account took ten minutes.",
-        "I'd recommend them to friends without hesitation.",
-    ], "title": ["Happy with {B}", "{B} - pleasantly surprised", "Good experience so far", "{B} after a year"]},
+        "Coverage on my commute is better than my old network.", "The monthly price is clear and hasn't surprised me yet.",
+        "Setting up the account took ten minutes.", "I'd recommend them to friends without hesitation.",
+    ], "title": [
+        "Happy with {B}", "{B} - pleasantly surprised", "Good experience so far", "{B} after a year",
+    ]},
     "neutral": {"sent": "neu", "core": [
-        "Thinking about moving to {B}. Anyone using them in {CITY}?",
-        "Does {B} work with a {PH} bought abroad?",
+        "Thinking about moving to {B}. Anyone using them in {CITY}?", "Does {B} work with a {PH} bought abroad?",
         "The {B} store in {CITY} has the {PH} on display if anyone wants to try it.",
-        "What's {B} coverage like on the {CITY} to {CITY2} line?",
-        "New {B} ad on the tube this morning.",
-        "Is {BB} available in {CITY} yet?",
-        "{B} is doing a trade-in offer on old phones this week.",
-        "Porting my number to {B} tomorrow, let's see how it goes.",
-        "Which {B} plan do people use for a kid's first phone?",
+        "What's {B} coverage like on the {CITY} to {CITY2} line?", "New {B} ad on the tube this morning.",
+        "Is {BB} available in {CITY} yet?", "{B} is doing a trade-in offer on old phones this week.",
+        "Porting my number to {B} tomorrow, let's see how it goes.", "Which {B} plan do people use for a kid's first phone?",
         "Does anyone know if {B} lets you keep your number when you cancel?",
         "{B} or a SIM-only deal elsewhere for a {PH}? Weighing it up.",
     ], "detail": [
-        "I mostly need data, calls are rare.",
-        "My current contract ends next month.",
-        "I live near the centre, if that matters.",
+        "I mostly need data, calls are rare.", "My current contract ends next month.", "I live near the centre, if that matters.",
         "Budget is around £20 a month.",
-    ], "title": ["Thinking of switching to {B}", "{B} coverage in {CITY}?", "Question about {B} plans", "{PH} or something else?"]},
+    ], "title": [
+        "Thinking of switching to {B}", "{B} coverage in {CITY}?", "Question about {B} plans", "{PH} or something else?",
+    ]},
     "comparison": {"sent": "mixed", "core": [
         "Switched from Brightwave to Halcyon last month. Signal is better, price about the same :)",
         "{H} vs {W} for fibre in {CITY}? Leaning {H}.",
         "Left {H} for {W} after the price hike. The Brightwave app is clunky but the bill is lower.",
-        "{W} had no signal in my flat, {H} has full bars. Easy decision.",
-        "{H} delivery was next day, {W} took a week. Just saying.",
+        "{W} had no signal in my flat, {H} has full bars. Easy decision.", "{H} delivery was next day, {W} took a week. Just saying.",
         "Comparing {H} and {W} contracts: Brightwave has hidden fees, Halcyon just had a price hike. Pick your poison.",
         "Switched from Halcyon to Brightwave and honestly I miss the Halcyon One.",
     ], "detail": [
-        "Coverage maps for both are optimistic.",
-        "Both want 24-month contracts for the good prices.",
+        "Coverage maps for both are optimistic.", "Both want 24-month contracts for the good prices.",
         "Customer service was better at Halcyon, in my experience.",
-    ], "title": ["{H} vs {W}?", "Switched from {W} to {H}", "{W} or {H} in {CITY}?", "Comparing {H} and {W}"]},
+    ], "title": [
+        "{H} vs {W}?", "Switched from {W} to {H}", "{W} or {H} in {CITY}?", "Comparing {H} and {W}",
+    ]},
 }
-GENERIC = {
+GENERIC = {  # filler sentences for long posts, drawn without repeats
     "neg": ["I expected a lot better.", "Really disappointing overall.", "I've recommended them to friends before, not any more.",
-            "It shouldn't be this hard.", "Nobody seems to care.", "I'll be looking at other options."],
+            "It shouldn't be this hard.", "Nobody seems to care.", "I'll be looking at other options.", "What a waste of an afternoon.",
+            "I'm honestly fed up.", "Every step of this was a hassle."],
     "pos": ["Overall a really good experience.", "Would happily recommend.", "Pleasantly surprised, to be honest.",
-            "It just works, which is all I want.", "Good value for money."],
+            "It just works, which is all I want.", "Good value for money.", "No complaints so far.", "Friendly and quick.",
+            "Exactly what I hoped for."],
     "neu": ["For context, I've been with them about {N} years.", "I'm in {CITY}, if that matters.",
             "Posting here in case it helps someone searching for the same thing.", "Curious whether this is a pattern or just bad luck.",
-            "Not trying to start a pile-on, just sharing what happened."],
+            "Not trying to start a pile-on, just sharing what happened.", "I'll update this if anything changes.",
+            "Happy to answer questions.", "I mostly use it for work calls and maps."],
 }
-GENERIC["mixed"] = GENERIC["pos"][:2] + GENERIC["neg"][:2] + GENERIC["neu"]
+GENERIC["mixed"] = ["Some good, some bad.", "Could be better, could be worse.", "It's not all bad.", "Swings and roundabouts, really.",
+                     "I'm still making up my mind."] + GENERIC["neu"][:5]
 CLOSERS = ["Anyone else?", "Edit: formatting.", "Thoughts?", "TL;DR: see title.", "Update to follow.", "Cheers."]
-HN_STORIES = {
-    "outage_spike": ["Halcyon Mobile network outage across the UK", "Ask HN: Is Halcyon down for everyone?", "Halcyon Mobile outage enters second day"],
+HN_STORIES = {  # parent story titles; a comment's brand must fit its story
+    "outage_spike": ["Halcyon Mobile network outage across the UK", "Ask HN: Is Halcyon down for everyone?",
+                     "Halcyon Mobile outage enters second day"],
+    "outage_tail": ["Halcyon Mobile outage enters second day", "Halcyon Mobile explains this week's outage"],
     "privacy": ["Halcyon Mobile shared customer location data with ad partners, report says", "Halcyon Mobile confirms data breach",
                 "Ask HN: How do I file a GDPR subject access request?"],
-    "pricing": ["Halcyon Mobile raises prices for existing customers", "UK carriers and mid-contract price rises"],
-    "warranty": ["Halcyon One teardown: the battery problem", "Right to repair and phone warranties in the UK"],
-    "generic": ["UK mobile networks compared: Halcyon vs. Brightwave", "Show HN: I built a tracker for UK mobile network status",
-                "Halcyon One review", "Why is UK mobile coverage still so patchy?", "Ask HN: Which UK carrier do you use?"],
+    "pricing": ["UK carriers and mid-contract price rises"],
+    "warranty": ["Right to repair and phone warranties in the UK"],
+    "comparison": ["UK mobile networks compared: Halcyon vs. Brightwave"],
+    "halcyon": ["Halcyon One review", "Halcyon Mobile raises prices for existing customers", "Halcyon One teardown: the battery problem"],
+    "brightwave": ["Brightwave Telecom raises prices for broadband customers", "Ask HN: Anyone using Brightwave Home Fibre?"],
+    "generic": ["Show HN: I built a tracker for UK mobile network status", "Why is UK mobile coverage still so patchy?",
+                "Ask HN: Which UK carrier do you use?"],
 }
-HN_LINKS = ["https://status.halcyonmobile.example/incidents", "https://news.example.com/2026/11/halcyon-mobile-outage",
-            "https://halcyonmobile.example/legal/privacy", "https://www.regulator.example/complaints/mobile",
-            "https://brightwave.example/help/billing"]
+HN_LINKS = {
+    "halcyon": ["https://status.halcyonmobile.example/incidents", "https://news.example.com/2026/11/halcyon-mobile-outage",
+                "https://halcyonmobile.example/legal/privacy", "https://www.regulator.example/complaints/mobile"],
+    "brightwave": ["https://brightwave.example/help/billing", "https://www.regulator.example/complaints/mobile"],
+    "both": ["https://www.regulator.example/complaints/mobile"],
+}
 
 NON_ENGLISH = {
-    "es": ["¡{B} caído otra vez! Sin señal desde esta mañana 😡", "Mi {PH} llegó al día siguiente, entrega rapidísima 😍",
-           "La reparación en garantía de mi {PH} tardó tres semanas. Fatal.", "Subida de precio de {B} en mitad del contrato, qué vergüenza.",
-           "Gracias a Priya del soporte de {B}, me ayudó muchísimo.", "¿Alguien usa {B} en Madrid? ¿Qué tal la cobertura?",
-           "El {PH} está muy bien pero la red de {B} es malísima."],
-    "fr": ["{B} en panne encore une fois, pas de réseau depuis ce matin 😡", "Mon {PH} est arrivé le lendemain, livraison super rapide 😍",
-           "Réparation sous garantie de mon {PH} : trois semaines d'attente. Inadmissible.", "Hausse de prix chez {B}, et des frais cachés en plus.",
-           "Quelqu'un a testé {B} à Lyon ? Le réseau est correct ?", "Le {PH} est très bien mais le réseau {B} est nul.",
-           "Merci à Priya du service client de {B}, vraiment efficace."],
-    "de": ["{B} schon wieder ausgefallen, kein Netz seit heute früh 😡", "Mein {PH} kam am nächsten Tag an, super schnelle Lieferung 😍",
-           "Die Garantiereparatur beim {PH} hat drei Wochen gedauert. Unmöglich.", "Preiserhöhung bei {B} mitten im Vertrag? Frechheit.",
-           "Hat jemand Erfahrung mit {B} in Berlin?", "Danke an Priya vom Support von {B}, super hilfsbereit!",
-           "Das {PH} ist gut, aber das Netz von {B} ist eine Katastrophe."],
-    "pt": ["{B} fora do ar de novo, sem sinal desde cedo 😡", "Meu {PH} chegou no dia seguinte, entrega super rápida 😍",
-           "O reparo na garantia do meu {PH} demorou três semanas. Péssimo.", "Aumento de preço da {B} no meio do contrato, que absurdo.",
-           "Alguém usa a {B} em Lisboa? Como é o sinal?", "Obrigado à Priya do suporte da {B}, resolveu tudo!",
-           "O {PH} é ótimo, mas a rede da {B} é horrível."],
+    "es": [
+        "¡{B} caído otra vez! Sin señal desde esta mañana 😡", "Mi {PH} llegó al día siguiente, entrega rapidísima 😍",
+        "La reparación en garantía de mi {PH} tardó tres semanas. Fatal.", "Subida de precio de {B} en mitad del contrato, qué vergüenza.",
+        "Gracias a Priya del soporte de {B}, me ayudó muchísimo.", "¿Alguien usa {B} en Madrid? ¿Qué tal la cobertura?",
+        "El {PH} está muy bien pero la red de {B} es malísima.",
+    ],
+    "fr": [
+        "{B} en panne encore une fois, pas de réseau depuis ce matin 😡", "Mon {PH} est arrivé le lendemain, livraison super rapide 😍",
+        "Réparation sous garantie de mon {PH} : trois semaines d'attente. Inadmissible.",
+        "Hausse de prix chez {B}, et des frais cachés en plus.", "Quelqu'un a testé {B} à Lyon ? Le réseau est correct ?",
+        "Le {PH} est très bien mais le réseau {B} est nul.", "Merci à Priya du service client de {B}, vraiment efficace.",
+    ],
+    "de": [
+        "{B} schon wieder ausgefallen, kein Netz seit heute früh 😡", "Mein {PH} kam am nächsten Tag an, super schnelle Lieferung 😍",
+        "Die Garantiereparatur beim {PH} hat drei Wochen gedauert. Unmöglich.", "Preiserhöhung bei {B} mitten im Vertrag? Frechheit.",
+        "Hat jemand Erfahrung mit {B} in Berlin?", "Danke an Priya vom Support von {B}, super hilfsbereit!",
+        "Das {PH} ist gut, aber das Netz von {B} ist eine Katastrophe.",
+    ],
+    "pt": [
+        "{B} fora do ar de novo, sem sinal desde cedo 😡", "Meu {PH} chegou no dia seguinte, entrega super rápida 😍",
+        "O reparo na garantia do meu {PH} demorou três semanas. Péssimo.", "Aumento de preço da {B} no meio do contrato, que absurdo.",
+        "Alguém usa a {B} em Lisboa? Como é o sinal?", "Obrigado à Priya do suporte da {B}, resolveu tudo!",
+        "O {PH} é ótimo, mas a rede da {B} é horrível.",
+    ],
 }
-OFF_TOPIC = [
-    ("Missing those halcyon days of summer in {CITY}, long evenings and nowhere to be ☀️", "Halcyon days"),
-    ("Rewatching Frasier and missing the halcyon era of 90s TV. They don't make them like that any more.", "The halcyon era of 90s TV"),
-    ("Found two Halcyon Days enamel boxes at a car boot sale for £5 each. Bargain?", "Halcyon Days enamel boxes - worth anything?"),
-    ("My gran collects Halcyon Days enamel boxes, anyone know what the 1980s ones are worth?", "Valuing Halcyon Days enamel boxes"),
-    ("The halcyon years of indie guitar bands, 2007 forever 🎸", "Those halcyon years"),
-    ("brightwave audio speakers on sale this week, the BW-200 bookshelf pair sounds great for the price", "Brightwave Audio BW-200 review"),
-    ("Anyone compared Brightwave Audio soundbars with the big names? Looking for something under £200.", "Brightwave Audio soundbar?"),
-    ("Ah, the halcyon times before group chats and read receipts.", "The halcyon times"),
-    ("Halcyon days by the sea in {CITY2}: no phone, no emails 🌊", "Halcyon days by the sea"),
+OFF_TOPIC = [  # (post, title, extra sentence): the brand words used for something else
+    ("Missing those halcyon days of summer in {CITY}, long evenings and nowhere to be ☀️", "Halcyon days", "Roll on June."),
+    ("Rewatching Frasier and missing the halcyon era of 90s TV. They don't make them like that any more.", "The halcyon era of 90s TV",
+     "Nostalgia is a powerful thing."),
+    ("Found two Halcyon Days enamel boxes at a car boot sale for £5 each. Bargain?", "Halcyon Days enamel boxes - worth anything?",
+     "The enamel is hand painted and the hinges are still solid."),
+    ("My gran collects Halcyon Days enamel boxes, anyone know what the 1980s ones are worth?", "Valuing Halcyon Days enamel boxes",
+     "Pictures in the comments."),
+    ("The halcyon years of indie guitar bands, 2007 forever 🎸", "Those halcyon years", "Everyone had the same haircut."),
+    ("brightwave audio speakers on sale this week, the BW-200 bookshelf pair sounds great for the price", "Brightwave Audio BW-200 review",
+     "Bass is punchy for such small speakers."),
+    ("Anyone compared Brightwave Audio soundbars with the big names? Looking for something under £200.", "Brightwave Audio soundbar?",
+     "Mostly for films, the room is small."),
+    ("Ah, the halcyon times before group chats and read receipts.", "The halcyon times", "Nothing to do with phone networks, before anyone asks."),
+    ("Halcyon days by the sea in {CITY2}: no phone, no emails 🌊", "Halcyon days by the sea", "Back to reality on Monday."),
 ]
-OFF_TOPIC_DETAIL = ["The enamel is hand painted and the hinge is still solid.", "Bass is punchy for such small speakers.",
-                    "Nostalgia is a powerful thing.", "Nothing to do with phones, before anyone asks.", "Pictures in the comments."]
 SPAM = {
     "bot_upvote": "This post has been upvoted from the communal account, @minnowsupport, by {USER} from the Minnow Support Project. "
                   "It's a witness project run by aggroed, ausbitbank, teamsteem and netuoso. #halcyon",
@@ -526,9 +555,9 @@ def topic_weights(brand, ts):
 
 
 HALCYON_TOPICS = [
-    ("outage", [0.5, 0.5, 0.5, 0.5, 0.6]), ("warranty", [1.0, 1.0, 1.2, 2.4, 3.0]), ("shipping_praise", [1.4] * 5),
+    ("outage", [0.5, 0.5, 0.5, 0.5, 0.6]), ("warranty", [0.8, 0.8, 0.9, 2.2, 2.8]), ("shipping_praise", [1.4] * 5),
     ("delivery_bad", [0.3] * 5), ("priya", [0.8] * 5), ("privacy", [0.12, 0.12, 4.2, 0.6, 0.25]),
-    ("pricing", [0.5, 2.6, 2.2, 1.2, 1.0]), ("feature", [1.2] * 5), ("service", [1.0, 1.0, 1.0, 1.1, 1.6]),
+    ("pricing", [0.5, 3.6, 2.4, 1.2, 1.0]), ("feature", [1.2] * 5), ("service", [1.0, 1.0, 1.0, 1.1, 1.6]),
     ("app", [0.9] * 5), ("advertising", [0.7] * 5), ("quality", [1.3] * 5), ("positive", [2.6] * 5), ("neutral", [3.6] * 5),
 ]
 BRIGHTWAVE_TOPICS = [("pricing", 2.2), ("delivery_bad", 1.6), ("shipping_praise", 0.6), ("positive", 2.0), ("neutral", 3.0),
@@ -577,36 +606,57 @@ def pick_author(rng, pools, src, avoid=None):
 
 
 # ---------------------------------------------------------------- composing posts
+def with_opener(rng, sentence, sent):
+    """An optional opener fitting the mood, with the sentence's first letter cased to follow it."""
+    opener = rng.choice(OPENERS[sent])
+    first = sentence.split(" ", 1)[0]
+    if not opener or opener.endswith((". ", ": ")):
+        if first == "the":
+            sentence = "T" + sentence[1:]
+    elif first[:1].isupper() and not first.isupper() and not first.startswith(("I'", "Halcyon", "Brightwave", "Priya", "Dear")):
+        sentence = sentence[0].lower() + sentence[1:]
+    return opener + sentence
+
+
 def short_post(rng, brand, topic):
     spec = TOPICS[topic]
-    text = rng.choice(OPENERS) + fill(rng, rng.choice(spec["core"]), brand) + rng.choice(TAILS[spec["sent"]])
+    text = with_opener(rng, fill(rng, rng.choice(spec["core"]), brand), spec["sent"])
+    tail = rng.choice(TAILS[spec["sent"]])
+    text = full_stop(text) + tail if tail else text
     if brand in BRANDS and rng.random() < 0.12:
         text += " " + BRANDS[brand]["TAG"]
     return text.strip()
 
 
-def long_post(rng, brand, topic, lo, hi, generic=0.35):
-    """Core sentence plus details and generic sentences, in paragraphs: lo..hi sentences."""
+def long_post(rng, brand, topic, lo, hi, generic=0.35, skip=None):
+    """Core sentence plus details and filler sentences, in paragraphs: lo..hi sentences, none repeated."""
     spec = TOPICS[topic]
     n = rng.randint(lo, hi)
-    details = rng.sample(spec["detail"], min(len(spec["detail"]), n - 1))
-    sents = [rng.choice(OPENERS) + fill(rng, rng.choice(spec["core"]), brand, short=False)]
+    pool = [d for d in spec["detail"] if d != skip]
+    details = rng.sample(pool, min(len(pool), n - 1))
+    fillers = rng.sample(GENERIC[spec["sent"]], len(GENERIC[spec["sent"]]))
+    sents = [with_opener(rng, fill(rng, rng.choice(spec["core"]), brand, short=False), spec["sent"])]
     for d in details:
         sents.append(fill(rng, d, brand, short=False))
-        if rng.random() < generic:
-            sents.append(fill(rng, rng.choice(GENERIC[spec["sent"]]), brand, short=False))
-    while len(sents) < n:
-        sents.append(fill(rng, rng.choice(GENERIC[spec["sent"]]), brand, short=False))
+        if fillers and rng.random() < generic:
+            sents.append(fill(rng, fillers.pop(), brand, short=False))
+    while len(sents) < n and fillers:
+        sents.append(fill(rng, fillers.pop(), brand, short=False))
     if rng.random() < 0.25:
         sents.append(rng.choice(CLOSERS))
     return paragraphs(rng, sents)
+
+
+def full_stop(s):
+    """Sentences that end in a word get a full stop before the next one is added."""
+    return s + "." if s[-1:].isalnum() else s
 
 
 def paragraphs(rng, sents):
     out, i = [], 0
     while i < len(sents):
         k = rng.randint(1, 4)
-        out.append(" ".join(s.strip() for s in sents[i:i + k]))
+        out.append(" ".join(full_stop(s.strip()) for s in sents[i:i + k]))
         i += k
     return "\n\n".join(out)
 
@@ -616,36 +666,51 @@ def compose(rng, src, brand, topic):
     spec = TOPICS[topic]
     title = fill(rng, rng.choice(spec["title"]), brand, short=False)
     if src == "bluesky":
-        return None, short_post(rng, brand, topic)
+        text = short_post(rng, brand, topic)
+        extra = fill(rng, rng.choice(spec["detail"]), brand)
+        return None, full_stop(text) + " " + extra if rng.random() < 0.3 and len(text) + len(extra) < 290 else text
     if src == "mastodon":
         text = short_post(rng, brand, topic)
         if rng.random() < 0.3:
-            text += "\n\n" + fill(rng, rng.choice(spec["detail"]), brand)
+            text = full_stop(text) + "\n\n" + fill(rng, rng.choice(spec["detail"]), brand)
         return None, text
     if src == "hackernews":
-        text = long_post(rng, brand, topic, 1, 5, generic=0.2)
-        if rng.random() < 0.15:
-            text = "> " + fill(rng, rng.choice(spec["detail"]), brand, short=False) + "\n\n" + text
+        quote = rng.choice(spec["detail"]) if rng.random() < 0.15 else None  # HN quotes what it answers: "> ..."
+        text = long_post(rng, brand, topic, 2, 7, generic=0.3, skip=quote)
+        if quote:
+            text = "> " + fill(rng, quote, brand, short=False) + "\n\n" + text
         if rng.random() < 0.1:
-            text += "\n\nSee " + rng.choice(HN_LINKS)
-        story = rng.choice(HN_STORIES.get(topic, HN_STORIES["generic"])) if rng.random() < 0.85 else None
-        return story, text
+            text += "\n\nSee " + rng.choice(HN_LINKS[brand])
+        return hn_story(rng, brand, topic), text
     if src == "reddit":
         if rng.random() < 0.12:  # link post: the title is the post
             return short_post(rng, brand, topic), ""
-        return title, long_post(rng, brand, topic, 2, 8)
-    if rng.random() < 0.012:  # reviews: a few very long blog posts
+        return title, long_post(rng, brand, topic, 3, 12, generic=0.6)
+    if brand in BRANDS and rng.random() < 0.012:  # reviews: a few very long blog posts
         return title, blog_post(rng, brand, topic)
     return title, long_post(rng, brand, topic, 3, 15, generic=0.6)
 
 
+def hn_story(rng, brand, topic):
+    """The parent story's title (None for some comments): topical, brand-specific or generic."""
+    r = rng.random()
+    if r < 0.15:
+        return None
+    stories = HN_STORIES.get(topic, []) if r < 0.55 else HN_STORIES.get(brand, []) if r < 0.75 else []
+    return rng.choice(stories or HN_STORIES["generic"])
+
+
+BLOG_OUTRO = "That's it. If you read this far, thank you, and let me know what you think in the comments."
+BLOGS = ["phonenotes", "signalstrength", "thepocketreview", "mobilemondays", "carrierwatch", "simonlypaul"]
+
+
 def blog_post(rng, brand, topic):
-    topics = [topic] + rng.sample([t for t, _ in BRIGHTWAVE_TOPICS if t != topic], 4)
-    parts = [f"I've been using {BRANDS[brand]['PH']} and the {brand.title()} network for a while now, so here is the long version."]
-    for t in topics:
-        for _ in range(rng.randint(2, 4)):
-            parts.append(long_post(rng, brand, t, 4, 9, generic=0.5))
-    parts.append("That's it. If you read this far, thank you, and let me know what you think in the comments.")
+    """A long-term review covering most storylines of one brand: the very long texts of the review feed."""
+    names = [t for t, _ in (HALCYON_TOPICS if brand == "halcyon" else BRIGHTWAVE_TOPICS) if t != topic]
+    parts = [f"I've been using the {BRANDS[brand]['PH']} on the {brand.title()} network for a while now, so here is the long version."]
+    for t in [topic] + rng.sample(names, rng.randint(7, len(names))):
+        parts.append(long_post(rng, brand, t, 5, 10, generic=0.5))
+    parts.append(BLOG_OUTRO)
     return "\n\n".join(parts)
 
 
@@ -653,8 +718,9 @@ def crash_log(rng):
     """A pasted log: the over-long texts (> 25,000 characters) the raw gate quarantines."""
     lines = ["Halcyon app keeps crashing on login, here is the full log. Sorry for the length.", ""]
     for i in range(rng.randint(230, 280)):
-        lines.append(f"2026-11-{rng.randint(1, 17):02d} {rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(1000):03d} "
-                     f"E/HalcyonApp({rng.randint(1000, 32000)}): java.lang.IllegalStateException: session token is null "
+        stamp = f"2026-11-{rng.randint(1, 17):02d} {rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}"
+        lines.append(f"{stamp}.{rng.randrange(1000):03d} E/HalcyonApp({rng.randint(1000, 32000)}): "
+                     "java.lang.IllegalStateException: session token is null "
                      f"at com.halcyon.app.auth.LoginManager.refresh(LoginManager.kt:{rng.randint(100, 400)}) #{i}")
     return "\n".join(lines)
 
@@ -676,10 +742,8 @@ def base_mention(rng, pools, src, day_weights):
     author = pick_author(rng, pools, src)
     r -= SPAM_RATE[src]
     if r < OFF_TOPIC_RATE:
-        text, title = OFF_TOPIC[rng.randrange(len(OFF_TOPIC))]
-        text = fill(rng, text, "halcyon")
-        if src in ("reddit", "reviews", "hackernews") and rng.random() < 0.7:
-            text += " " + " ".join(rng.sample(OFF_TOPIC_DETAIL, 2))
+        text, title, extra = OFF_TOPIC[rng.randrange(len(OFF_TOPIC))]
+        text = fill(rng, text, "halcyon") + (" " + extra if rng.random() < 0.6 else "")
         return mention(src, ts, author, title if src in ("reddit", "reviews") else None, text, "off-topic", "off_topic", noise=["off_topic"])
     r -= OFF_TOPIC_RATE
     if r < NON_EN_RATE[src]:
@@ -691,7 +755,7 @@ def base_mention(rng, pools, src, day_weights):
     if rng.random() < 0.03:
         brand, topic = "both", "comparison"
     else:
-        brand = "halcyon" if rng.random() < 0.74 else "brightwave"
+        brand = "halcyon" if rng.random() < 0.70 else "brightwave"
         topic = weighted(rng, topic_weights(brand, ts))
     title, text = compose(rng, src, brand, topic)
     return mention(src, ts, author, title, text, brand, topic)
@@ -719,16 +783,16 @@ def single_text(r):
     return r["text"] or r["title"]
 
 
-def variant(rng, text, rec):
+def variant(rng, text, rec, rt_handle):
     """A near-duplicate: other trailing link, other @handle, 'RT' prefix, or other emoji/spacing."""
     kind = rng.choice(["link", "handle", "rt", "emoji"])
     handle = BRANDS["brightwave" if rec["brand"] == "brightwave" else "halcyon"]["HANDLE"]
     if kind == "link":
         return re.sub(r"\s*https?://\S+$", "", text) + f" https://t.co/{code(rng, 10)}"
     if kind == "handle":
-        return text.replace("@halcyon", handle, 1) if "@halcyon" in text else f"{text} {handle}"
+        return f"{handle} {text}" if rng.random() < 0.5 else f"{text} {handle}"
     if kind == "rt":
-        return f"RT @{rec['author']['name']}: {text}"
+        return f"RT @{rt_handle}: {text}"
     return rng.choice(["  ", "", " "]) + text.rstrip(" .!😡🤬😍:)(/-") + rng.choice([" 🙄", " 😤", " 👀", " 💯", "!!", " ...", "\n"])
 
 
@@ -745,10 +809,11 @@ def reposts(rng, pools, records):
             src = rng.choice([s for s in ("bluesky", "mastodon", "reddit", "hackernews") if s != orig["src"]])
             title, text = (single, "") if src == "reddit" else (None, single)
         if near:
+            rt_handle = (orig["author"] if src == orig["src"] else pick_author(rng, pools, src))["name"]
             if text:
-                text = variant(rng, text, orig)
+                text = variant(rng, text, orig, rt_handle)
             else:
-                title = variant(rng, title, orig)
+                title = variant(rng, title, orig, rt_handle)
             if src == "bluesky" and len(text) > 300:
                 text = single
         ts = min(orig["ts"] + rng.randint(300, 6 * 3600), END_TS)
@@ -778,7 +843,7 @@ def mark_malformed(rng, records):
     """The records the listen stage must quarantine; all mention Halcyon."""
     kinds = {"hackernews": ["truncated_json", "invalid_json", "missing_id"], "reddit": ["bad_timestamp"], "bluesky": ["missing_timestamp"]}
     for src, ks in kinds.items():
-        cands = [r for r in records if r["src"] == src and r["brand"] == "halcyon" and not r["noise"] and "alcyon" in (r["title"] or "") + r["text"]]
+        cands = [r for r in records if r["src"] == src and r["brand"] == "halcyon" and not r["noise"] and "halcyon" in r["text"].lower()]
         for kind, r in zip(ks, rng.sample(cands, len(ks))):
             r["noise"].append("malformed:" + kind)
 
@@ -849,7 +914,7 @@ def iso(ts, ms):
 
 
 def engagement(rng, r, scale):
-    boost = 2.0 if r["topic"] in ("outage_spike", "privacy") else 0.2 if r["noise"] else 1.0
+    boost = 2.0 if r["topic"] in ("outage_spike", "privacy") else 0.2 if r["topic"] in ("spam", "empty", "off_topic") else 1.0
     return int(rng.lognormvariate(scale, 1.3) * boost)
 
 
@@ -915,9 +980,9 @@ def render(rng, r):
                 "author_handle": a["name"], "author_followers": a["reach"], "text": r["text"],
                 "likeCount": engagement(rng, r, 1.8), "langs": lang_field(rng, r, "")}
     company = {"brightwave": "brightwave", "off-topic": "misc"}.get(r["brand"], "halcyon-mobile")
-    if len(r["text"]) > 4000 and "overlong" not in r["noise"]:
+    if r["text"].endswith(BLOG_OUTRO):
         slug = re.sub(r"[^a-z0-9]+", "-", (r["title"] or "post").lower()).strip("-")
-        guid = link = f"https://{a['name'].split()[0].lower().strip('.')}.blog.example/2026/{r['id']}/{slug}"
+        guid = link = f"https://{rng.choice(BLOGS)}.blog.example/2026/{r['id']}/{slug}"
     else:
         guid, link = f"https://reviews.example.com/r/{r['id']}", f"https://reviews.example.com/{company}/reviews/{r['id']}"
     sent = TOPICS.get(r["topic"], {}).get("sent", "neu")
@@ -990,8 +1055,8 @@ def print_summary(records, paths):
             seen[key] += 1
     print("\nnoise kind                 count")
     for kind, n in sorted(noise.items()):
-        print(f"  {kind:<24}{n:>6}  ({n / len(records):.1%})")
-    print(f"  {'same-day text collisions (not planted)':<24} {accidental}")
+        print(f"  {kind:<26}{n:>6}  ({n / len(records):.1%})")
+    print(f"  same-day text collisions that were not planted: {accidental}")
 
 
 def main():
