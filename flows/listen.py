@@ -40,7 +40,7 @@ def listen_window(source: FileSource, brand: Brand, start: datetime, end: dateti
         rows_out=gate.passed.height,
         quarantined=quarantine.height,
         dropped=fetched.dropped,
-        started=t0, finished=time.time(),
+        spans=[(t0, time.time())],
         warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
     )
 

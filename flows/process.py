@@ -54,7 +54,7 @@ def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
         rows_out=gate.passed.height,
         quarantined=quarantined.height,
         dropped=reason_counts(cleaned.dropped),
-        started=t0, finished=time.time(),
+        spans=[(t0, time.time())],
         warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
     )
 
@@ -74,7 +74,7 @@ def score_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
         rows_in=clean.height,
         rows_out=gate.passed.height,
         quarantined=quarantined.height,
-        started=t0, finished=time.time(),
+        spans=[(t0, time.time())],
         warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
     )
 

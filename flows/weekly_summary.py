@@ -55,7 +55,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
         table=[{"team": t["name"], "mentions": t["volume"], "net sentiment": t["net_sentiment"], "issues": len(t["issues"])} for t in model["teams"]],
         description=f"Teams for {brand.name}, {week}",
     )
-    stats = StageStats("summary", brand.id, rows_in=this_week.height, rows_out=this_week.height, started=t0, finished=time.time())
+    stats = StageStats("summary", brand.id, rows_in=this_week.height, rows_out=this_week.height, spans=[(t0, time.time())])
     return stats, {k: str(p) for k, p in paths.items()}
 
 

@@ -15,13 +15,19 @@ class StageStats:
     rows_out: int = 0
     quarantined: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
-    started: float = 0.0  # wall clock (time.time()), so parallel tasks are not counted twice
-    finished: float = 0.0
+    # Wall-clock spans (time.time()) of the task runs behind these numbers: parallel
+    # runs overlap and count once, runs one after another add up.
+    spans: list[tuple[float, float]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
-        return max(self.finished - self.started, 0.0)
+        total, reach = 0.0, float("-inf")
+        for start, end in sorted(self.spans):
+            if end > reach:
+                total += end - max(start, reach)
+                reach = end
+        return total
 
     @property
     def dropped_total(self) -> int:
@@ -33,17 +39,16 @@ class StageStats:
 
 
 def totals(stats: list[StageStats]) -> list[StageStats]:
-    """One row per stage, in pipeline order, summed over brands and sources; elapsed
-    is from the stage's first task start to its last task end."""
+    """One row per stage, in pipeline order, summed over brands and sources."""
     order = ["listen", "clean", "score", "summary"]
     merged: dict[str, StageStats] = {}
     for s in stats:
-        m = merged.setdefault(s.stage, StageStats(s.stage, "all", started=s.started, finished=s.finished))
+        m = merged.setdefault(s.stage, StageStats(s.stage, "all"))
         m.rows_in += s.rows_in
         m.rows_out += s.rows_out
         m.quarantined += s.quarantined
         m.dropped = dict(Counter(m.dropped) + Counter(s.dropped))
-        m.started, m.finished = min(m.started, s.started), max(m.finished, s.finished)
+        m.spans += s.spans
         m.warnings += s.warnings
     return sorted(merged.values(), key=lambda s: order.index(s.stage) if s.stage in order else len(order))
 
