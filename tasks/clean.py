@@ -18,23 +18,26 @@ import polars as pl
 
 from tasks import schema
 from tasks.config import Brand, CleaningSettings
+from tasks.dedup import near_duplicate_groups
+from tasks.privacy import mask_pii
 from tasks.quarantine import to_quarantine
 
-BLOCK_TAG = r"(?i)<\s*/?\s*(?:p|br|div|li|ul|ol|blockquote|h[1-6])\b[^>]*>"
-ANY_TAG = r"<[A-Za-z/!][^>]*>"  # "<3" and "a < b" are not tags
+BLOCK_TAG = re.compile(r"(?i)<\s*/?\s*(?:p|br|div|li|ul|ol|blockquote|h[1-6])\b[^>]*>")
+ANY_TAG = re.compile(r"<[A-Za-z/!][^>]*>")  # "<3" and "a < b" are not tags
 INVISIBLE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 URL = r"https?://[^\s<>\"']+"
 HANDLE = r"(?:^|\s)@[\w.]+(?:@[\w.-]+)?"
 HASHTAG = r"(?:^|\s)#\w+"
 ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 MOJIBAKE = re.compile("[ÂÃâ][\u0080-\u00bf\u20ac\u2018-\u201e\u2122]")
+SUSPECT = re.compile("[<&ÂÃâ]")  # texts without these need no Python-level repair
 
-DROP_ORDER = ["empty", "spam", "link_only", "hashtag_stuffed", "off_topic"]
 DROP_REASONS = {
     "empty": "empty text",
     "spam": "spam or bot boilerplate",
     "link_only": "links, handles or hashtags only",
     "hashtag_stuffed": "hashtag-stuffed",
+    "boilerplate": "boilerplate repeated by many authors",
     "off_topic": "brand word used off-topic (matches no term once exclusions are removed)",
 }
 
@@ -46,15 +49,20 @@ class Cleaned:
 
 
 def _repair(value: str | None) -> str | None:
-    """HTML entities and mojibake, the two text faults polars cannot fix by itself."""
-    if value is None:
-        return None
-    for _ in range(2):  # Reddit and some exports escape twice ("&amp;lt;3")
-        if "&" not in value or not ENTITY.search(value):
-            break
-        value = html.unescape(value)
-    if MOJIBAKE.search(value):
-        value = ftfy.fix_encoding(value)
+    """Markup, HTML entities and mojibake, repeated until nothing changes: decoding can
+    reveal markup ("&lt;b&gt;") and stripping can reveal an entity ("&am<i>p;"), and
+    cleaning clean text must change nothing. A round that does not shorten the text
+    ends the loop."""
+    if value is None or not SUSPECT.search(value):
+        return value
+    previous = None
+    while previous is None or len(value) < len(previous):
+        previous = value
+        value = ANY_TAG.sub("", BLOCK_TAG.sub("\n", value))
+        if ENTITY.search(value):
+            value = html.unescape(value)
+        if MOJIBAKE.search(value):
+            value = ftfy.fix_encoding(value)
     return value
 
 
@@ -62,8 +70,7 @@ def readable_text(title: pl.Expr, text: pl.Expr) -> pl.Expr:
     """Title and body as one readable string: markup stripped, entities decoded,
     Unicode normalised, whitespace collapsed. Case, punctuation and emoji stay."""
     joined = pl.concat_str([title.fill_null(""), text.fill_null("")], separator="\n\n")
-    no_markup = joined.str.replace_all(BLOCK_TAG, "\n").str.replace_all(ANY_TAG, "")
-    repaired = no_markup.map_batches(lambda s: pl.Series([_repair(v) for v in s], dtype=pl.String), return_dtype=pl.String)
+    repaired = joined.map_batches(lambda s: pl.Series([_repair(v) for v in s], dtype=pl.String), return_dtype=pl.String)
     return repaired.str.normalize("NFC").str.replace_all(INVISIBLE, "").str.replace_all(r"\s+", " ").str.strip_chars()
 
 
@@ -102,23 +109,37 @@ def detect_language(texts: pl.Series, default: str, languages: tuple[str, ...], 
 DETECTABLE = ("en", "es", "fr", "de", "pt", "it", "nl", "sv", "pl", "ja", "zh", "ru", "ar", "tr")
 
 
+def dedup_key(text: pl.Expr) -> pl.Expr:
+    """What stays the same when a post is reposted or cross-posted: its words, without
+    links, handles, an "RT" prefix, emoji, punctuation, case or spacing."""
+    return (
+        text.str.to_lowercase().str.replace_all(URL, " ").str.replace_all(HANDLE, " ").str.replace(r"^\s*rt\b:?", " ")
+        .str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
+    )
+
+
+def strip_chrome(text: pl.Expr, patterns: list[str]) -> pl.Expr:
+    """Remove page furniture of scraped pages (comment forms, share bars, tickers)."""
+    if not patterns:
+        return text
+    alternation = "(?i)" + "|".join(f"(?:{p})" for p in patterns)
+    return text.str.replace_all(alternation, " ").str.replace_all(r"\s+", " ").str.strip_chars()
+
+
 def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) -> Cleaned:
     """Raw rows of one brand to clean rows, plus every dropped row with its reason."""
     raw = schema.conform(raw, "raw")
     text = pl.col("text_for_sentiment")
-    df = raw.with_columns(readable_text(pl.col("title"), pl.col("text")).alias("text_for_sentiment"))
+    readable = strip_chrome(readable_text(pl.col("title"), pl.col("text")), settings.chrome_patterns)
+    df = raw.with_columns((mask_pii(readable) if settings.mask_pii else readable).alias("text_for_sentiment"))
     df = df.with_columns(
         _tokens(text, URL, "").alias("urls"),
         _tokens(text, HANDLE, "@").alias("handles"),
         _tokens(text, HASHTAG, "#").alias("hashtags"),
         text.str.to_lowercase().str.replace_all(URL, " ").str.replace_all(r"[@#]", "").str.replace_all(r"\s+", " ").str.strip_chars().alias("text_norm"),
-    )
-    # What is left once links, handles and hashtags are gone: the words a person wrote.
-    words = text.str.replace_all(URL, " ").str.replace_all(HANDLE, " ").str.replace_all(HASHTAG, " ").str.count_matches(r"[^\W\d_]{2,}")
-    # Reposts differ by links, handles, an "RT" prefix, emoji, punctuation or spacing.
-    dedup_key = (
-        text.str.to_lowercase().str.replace_all(URL, " ").str.replace_all(HANDLE, " ").str.replace(r"^\s*rt\b:?", " ")
-        .str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
+        dedup_key(text).alias("_dedup_key"),
+        # What is left once links, handles and hashtags are gone: the words a person wrote.
+        text.str.replace_all(URL, " ").str.replace_all(HANDLE, " ").str.replace_all(HASHTAG, " ").str.count_matches(r"[^\W\d_]{2,}").alias("_words"),
     )
     relevant_text = pl.col("text_norm")
     if brand.exclude:
@@ -126,8 +147,15 @@ def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) 
     spam = pl.lit(False)
     if settings.spam_patterns:
         spam = text.str.contains("(?i)" + "|".join(f"(?:{p})" for p in settings.spam_patterns))
+    # The same linked text from many different authors on one day is a campaign, not
+    # customers: retweets ("RT ...") are reposts and are left to de-duplication.
+    campaign = (
+        (pl.col("author_handle").n_unique().over("date", "_dedup_key") >= settings.boilerplate_min_authors)
+        & (pl.col("urls").list.len() > 0)
+        & ~text.str.contains(r"^(?i)rt\b")
+    )
 
-    df = df.with_columns(words.alias("_words"), dedup_key.alias("_dedup_key")).with_columns(
+    df = df.with_columns(
         pl.when(text.str.len_chars() == 0)
         .then(pl.lit("empty"))
         .when(spam)
@@ -136,21 +164,22 @@ def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) 
         .then(pl.lit("link_only"))
         .when((pl.col("hashtags").list.len() >= 5) & (pl.col("hashtags").list.len() * 2 >= pl.col("_words")))
         .then(pl.lit("hashtag_stuffed"))
+        .when(campaign)
+        .then(pl.lit("boilerplate"))
         .when(~relevant_text.str.contains(_phrase_regex(brand.terms)))
         .then(pl.lit("off_topic"))
         .otherwise(pl.lit(None, pl.String))
         .alias("_drop")
     )
 
-    kept = df.filter(pl.col("_drop").is_null()).sort("created_at", "mention_id")
     # One canonical mention per day and repost group: the earliest copy stands for all.
-    group = ["date", "_dedup_key"]
-    kept = kept.with_columns(
-        pl.col("mention_id").first().over(group).alias("_canonical"),
-        pl.len().over(group).cast(pl.UInt32).alias("dup_count"),
+    kept = df.filter(pl.col("_drop").is_null()).sort("created_at", "mention_id")
+    lead = near_duplicate_groups(kept.get_column("_dedup_key"), kept.get_column("date"), settings.near_duplicate_threshold)
+    kept = kept.with_columns(pl.col("mention_id").gather(lead).alias("_canonical"))
+    groups = kept.group_by("_canonical").agg(
+        pl.len().cast(pl.UInt32).alias("dup_count"), pl.col("source").unique().sort().alias("dup_sources")
     )
-    sources = kept.group_by(group).agg(pl.col("source").unique().sort().alias("dup_sources"))
-    canonical = kept.filter(pl.col("mention_id") == pl.col("_canonical")).join(sources, on=group, how="left")
+    canonical = kept.filter(pl.col("mention_id") == pl.col("_canonical")).join(groups, on="_canonical", how="left")
     copies = kept.filter(pl.col("mention_id") != pl.col("_canonical"))
 
     default_lang = brand.languages[0]

@@ -135,16 +135,20 @@ class SentimentSettings(Strict):
 
 class CleaningSettings(Strict):
     min_words: PositiveInt = 2
+    near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
+    boilerplate_min_authors: int = Field(5, ge=2)
+    mask_pii: bool = False
     spam_patterns: list[str] = []
+    chrome_patterns: list[str] = []
 
-    @field_validator("spam_patterns")
+    @field_validator("spam_patterns", "chrome_patterns")
     @classmethod
     def _compiles(cls, v: list[str]) -> list[str]:
         for p in v:
             try:
                 re.compile(p)
             except re.error as e:
-                raise ValueError(f"spam pattern {p!r} is not a valid regular expression: {e}") from None
+                raise ValueError(f"pattern {p!r} is not a valid regular expression: {e}") from None
         return v
 
 
@@ -155,6 +159,7 @@ class ListenSettings(Strict):
 class SummarySettings(Strict):
     top_issues: PositiveInt = 5
     posts_per_issue: PositiveInt = 3
+    mask_pii: bool = True
 
 
 def _check_cron(v: str) -> str:

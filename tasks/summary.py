@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from tasks.config import Brand, SummarySettings, TaxonomyFile
 from tasks.errors import ConfigError
+from tasks.privacy import mask_text
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -69,15 +70,16 @@ def _trend(now: int, before: int) -> str:
     return "growing" if ratio >= 1.25 else "fading" if ratio <= 0.8 else "steady"
 
 
-def _posts(df: pl.DataFrame, n: int) -> list[dict]:
+def _posts(df: pl.DataFrame, n: int, mask: bool = True) -> list[dict]:
     """The posts most people saw, by copies, engagement and reach; each text once."""
     ranked = df.sort(
         [pl.col("dup_count"), pl.col("engagement").fill_null(0), pl.col("author_reach").fill_null(0), pl.col("mention_id")],
         descending=[True, True, True, False],
     ).unique("text_for_sentiment", keep="first", maintain_order=True)
+    shown = mask_text if mask else (lambda t: t)
     return [
         {
-            "text": r["text_for_sentiment"] if len(r["text_for_sentiment"]) <= 400 else r["text_for_sentiment"][:397] + "...",
+            "text": shown(r["text_for_sentiment"] if len(r["text_for_sentiment"]) <= 400 else r["text_for_sentiment"][:397] + "..."),
             "source": r["source"],
             "author": r["author_handle"] or "unknown",
             "reach": r["author_reach"],
@@ -146,13 +148,13 @@ def build_summary(
             "previous_volume": prev_counts.get(key, 0),
             "trend": _trend(rows.height, prev_counts.get(key, 0)),
             "phrases": _phrases(rows, cat.phrases),
-            "posts": _posts(negative if cat.kind == "complaint" and not negative.is_empty() else rows, settings.posts_per_issue),
+            "posts": _posts(negative if cat.kind == "complaint" and not negative.is_empty() else rows, settings.posts_per_issue, settings.mask_pii),
             "authors": _authors(negative if not negative.is_empty() else rows),
         }
         if cat.kind == "complaint" and negative.height:
             issues.append(entry)
         if not positive.is_empty():
-            praise.append({**entry, "volume": positive.height, "posts": _posts(positive, 2)})
+            praise.append({**entry, "volume": positive.height, "posts": _posts(positive, 2, settings.mask_pii)})
     # Most pressing first: negative volume weighted by how negative the category is.
     issues.sort(key=lambda i: (-i["negative"] * (0.5 + i["negative_share"] / 100), i["key"]))
     praise.sort(key=lambda p: (-p["volume"], p["key"]))

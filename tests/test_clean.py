@@ -74,3 +74,58 @@ def test_language_hint_wins_and_short_text_defaults_to_brand_language(cfg):
     )
     langs = dict(clean_mentions(raw, cfg.brand("halcyon"), cfg.settings.cleaning).mentions.select("native_id", "lang").iter_rows())
     assert langs == {"1": "es", "2": "en", "3": "fr"}
+
+
+def test_sentiment_text_keeps_every_cue(cfg):
+    text = "The battery is GREAT!!! :) 😍 but support is NOT"
+    raw = raw_frame(raw_row("1", f"Halcyon One: {text}"))
+    got = clean_mentions(raw, cfg.brand("halcyon"), cfg.settings.cleaning).mentions["text_for_sentiment"].item()
+    assert got == f"Halcyon One: {text}"
+
+
+def test_repost_with_other_link_handle_and_a_word_changed_is_a_near_duplicate(cfg):
+    raw = raw_frame(
+        raw_row("1", "Halcyon has had no signal in Leeds since 7am, three hours and counting, absolutely useless https://t.co/a", source="bluesky", when="2026-11-18T08:00:00"),
+        raw_row("2", "@leedsnews Halcyon has had no signal in Leeds since 7am, three hours and counting, absolutely useless!! https://ow.ly/b", source="mastodon", when="2026-11-18T09:00:00"),
+        raw_row("3", "Halcyon has had no signal in Leeds since 7am, four hours and counting, absolutely useless", source="reddit", when="2026-11-18T10:00:00"),
+        raw_row("4", "Halcyon has had great signal in Leeds all week, no complaints", source="reddit", when="2026-11-18T11:00:00"),
+    )
+    out = clean_mentions(raw, cfg.brand("halcyon"), cfg.settings.cleaning)
+    assert out.mentions.sort("created_at")["native_id"].to_list() == ["1", "4"]
+    first = out.mentions.filter(pl.col("native_id") == "1").row(0, named=True)
+    assert first["dup_count"] == 3 and first["dup_sources"] == ["bluesky", "mastodon", "reddit"]
+    assert out.dropped["reason"].str.starts_with("duplicate of ").all()
+
+
+def test_known_bot_phrasings_are_dropped_with_their_reason(cfg):
+    raw = raw_frame(
+        raw_row("1", "This post has been upvoted from the communal account, @minnowsupport, by halcyonfan"),
+        raw_row("2", "The Halcyon bot has determined this post by @ann to be original material and upvoted it!"),
+    )
+    out = clean_mentions(raw, cfg.brand("halcyon"), cfg.settings.cleaning)
+    assert out.mentions.is_empty()
+    assert out.dropped["reason"].to_list() == ["spam or bot boilerplate"] * 2
+
+
+def test_campaign_boilerplate_from_many_authors_is_dropped(cfg):
+    rows = [raw_row(str(i), "Switch to Halcyon today and save big https://promo.example/x", author_handle=f"acct{i}", when=f"2026-11-18T0{i}:00:00") for i in range(5)]
+    out = clean_mentions(raw_frame(*rows), cfg.brand("halcyon"), cfg.settings.cleaning)
+    assert out.mentions.is_empty() and set(out.dropped["reason"]) == {"boilerplate repeated by many authors"}
+    # Four authors is below the threshold: one canonical mention with four copies.
+    out = clean_mentions(raw_frame(*rows[:4]), cfg.brand("halcyon"), cfg.settings.cleaning)
+    assert out.mentions["dup_count"].to_list() == [4]
+
+
+def test_blog_page_chrome_is_cut_out(cfg):
+    raw = raw_frame(raw_row("1", "<p>My Halcyon Fiber review: fast and stable.</p><p>HALC $41.20 ▲ +1.3% Share this: Leave a Reply Your email address will not be published. Required fields are marked *</p>", source="reviews"))
+    got = clean_mentions(raw, cfg.brand("halcyon"), cfg.settings.cleaning).mentions["text_for_sentiment"].item()
+    assert got == "My Halcyon Fiber review: fast and stable."
+
+
+def test_pii_masking_is_a_switch(cfg):
+    raw = raw_frame(raw_row("1", "Halcyon billed me twice, email me at jo.b@example.com or call 07700 900123, @ann@mastodon.social saw it"))
+    brand = cfg.brand("halcyon")
+    kept = clean_mentions(raw, brand, cfg.settings.cleaning).mentions["text_for_sentiment"].item()
+    assert "jo.b@example.com" in kept, "off by default in storage"
+    masked = clean_mentions(raw, brand, cfg.settings.cleaning.model_copy(update={"mask_pii": True})).mentions["text_for_sentiment"].item()
+    assert masked == "Halcyon billed me twice, email me at [email] or call [phone], @ann@mastodon.social saw it"
