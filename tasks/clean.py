@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,13 +25,14 @@ from tasks.quarantine import to_quarantine
 
 BLOCK_TAG = re.compile(r"(?i)<\s*/?\s*(?:p|br|div|li|ul|ol|blockquote|h[1-6])\b[^>]*>")
 ANY_TAG = re.compile(r"<[A-Za-z/!][^>]*>")  # "<3" and "a < b" are not tags
-INVISIBLE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 URL = r"https?://[^\s<>\"']+"
 HANDLE = r"(?:^|\s)@[\w.]+(?:@[\w.-]+)?"
 HASHTAG = r"(?:^|\s)#\w+"
 ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 MOJIBAKE = re.compile("[ÂÃâ][\u0080-\u00bf\u20ac\u2018-\u201e\u2122]")
-SUSPECT = re.compile("[<&ÂÃâ]")  # texts without these need no Python-level repair
+SPACES = re.compile(r"\s+")
+ASCII_SUSPECT = re.compile("[<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # plain ASCII without these needs no repair
 
 DROP_REASONS = {
     "empty": "empty text",
@@ -49,20 +51,23 @@ class Cleaned:
 
 
 def _repair(value: str | None) -> str | None:
-    """Markup, HTML entities and mojibake, repeated until nothing changes: decoding can
-    reveal markup ("&lt;b&gt;") and stripping can reveal an entity ("&am<i>p;"), and
-    cleaning clean text must change nothing. A round that does not shorten the text
-    ends the loop."""
-    if value is None or not SUSPECT.search(value):
+    """Markup, HTML entities, invisible characters, Unicode composition and mojibake,
+    repeated until nothing changes: decoding can reveal markup ("&lt;b&gt;"), stripping
+    can reveal an entity ("&am<i>p;") and removing a zero-width space can reveal
+    mojibake, and cleaning clean text must change nothing."""
+    if value is None or (value.isascii() and not ASCII_SUSPECT.search(value)):
         return value
-    previous = None
-    while previous is None or len(value) < len(previous):
+    for _ in range(8):  # real texts settle in one or two rounds
         previous = value
         value = ANY_TAG.sub("", BLOCK_TAG.sub("\n", value))
         if ENTITY.search(value):
             value = html.unescape(value)
+        value = unicodedata.normalize("NFC", INVISIBLE.sub("", value))
         if MOJIBAKE.search(value):
             value = ftfy.fix_encoding(value)
+        value = SPACES.sub(" ", value).strip()  # ftfy reads context: judge the text as it will be stored
+        if value == previous:
+            break
     return value
 
 
@@ -71,7 +76,7 @@ def readable_text(title: pl.Expr, text: pl.Expr) -> pl.Expr:
     Unicode normalised, whitespace collapsed. Case, punctuation and emoji stay."""
     joined = pl.concat_str([title.fill_null(""), text.fill_null("")], separator="\n\n")
     repaired = joined.map_batches(lambda s: pl.Series([_repair(v) for v in s], dtype=pl.String), return_dtype=pl.String)
-    return repaired.str.normalize("NFC").str.replace_all(INVISIBLE, "").str.replace_all(r"\s+", " ").str.strip_chars()
+    return repaired.str.replace_all(r"\s+", " ").str.strip_chars()
 
 
 def _tokens(col: pl.Expr, pattern: str, prefix: str) -> pl.Expr:
