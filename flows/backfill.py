@@ -8,9 +8,8 @@ from datetime import date
 from prefect import flow
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from flows.demo import day_bounds
 from flows.listen import listen_flow
-from flows.orchestration import publish_stages
+from flows.orchestration import day_bounds, publish_stages
 from flows.process import date_range, process_flow
 from tasks.stages import StageStats
 

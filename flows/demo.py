@@ -3,22 +3,17 @@ listen and process as subflows and a weekly summary for every brand and week."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 
 from prefect import flow
 
 from flows.listen import listen_flow
-from flows.orchestration import publish_stages
+from flows.orchestration import day_bounds, publish_stages
 from flows.process import process_flow
 from flows.weekly_summary import build_report
 from tasks.config import load_config
 from tasks.stages import StageStats
 from tasks.summary import week_label
-
-
-def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, the day after end 00:00) in UTC: whole days, end inclusive."""
-    return datetime.combine(start, time(), timezone.utc), datetime.combine(end + timedelta(days=1), time(), timezone.utc)
 
 
 def weeks_between(start: date, end: date) -> list[str]:

@@ -10,7 +10,7 @@ import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, publish_gate, publish_stages
+from flows.orchestration import IO_RETRIES, publish_data_docs, publish_gate, publish_stages
 from tasks.config import Brand, Config, FileSource, load_config
 from tasks.errors import SourceError
 from tasks.quarantine import to_quarantine
@@ -26,7 +26,7 @@ def listen_window(source: FileSource, brand: Brand, start: datetime, end: dateti
     t0 = time.time()
     lake = Lake()
     fetched = connector(source.kind)(source, brand, start, end)
-    gate = run_gate(fetched.mentions, "raw")
+    gate = run_gate(fetched.mentions, "raw", {"earliest": start, "latest": min(end, datetime.now(timezone.utc))})
     where = f"{source.name}/{brand.id} {start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M}"
     publish_gate(gate, where, source.name, brand.id)
     gate.raise_if_failed(where)
@@ -76,7 +76,9 @@ def listen_flow(
                 logger.info("%s/%s: nothing new since %s", source.name, brand.id, lo)
                 continue
             futures[(source.name, brand.id)] = listen_window.with_options(
-                task_run_name=f"listen-{source.name}-{brand.id}", tags=[f"source:{source.name}"]
+                task_run_name=f"listen-{source.name}-{brand.id}",
+                tags=[f"source:{source.name}"],
+                retries=cfg.settings.listen.retries,
             ).submit(source, brand, lo, hi)
 
     stats, failed = [], []
@@ -88,6 +90,7 @@ def listen_flow(
         else:
             failed.append(f"{source_name}/{brand_id}: {state.message or state.name}")
     publish_stages(stats, "listen-stages", "What listening did")
+    publish_data_docs(lake)  # before failing, so a failed gate can be read there too
     if failed:
         raise SourceError(f"{len(failed)} source window(s) failed, the others were committed: " + "; ".join(failed))
     return stats

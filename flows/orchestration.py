@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, time, timedelta, timezone
 
+from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
 from tasks import stages
 from tasks.errors import DeterministicError
 from tasks.stages import StageStats
-from tasks.validate import GateResult
+from tasks.storage import Lake
+from tasks.validate import GateResult, build_data_docs
 
 
 def retry_transient(task, task_run, state) -> bool:
@@ -29,6 +32,11 @@ IO_RETRIES = dict(
 )
 
 
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) in UTC: whole days, end inclusive."""
+    return datetime.combine(start, time(), timezone.utc), datetime.combine(end + timedelta(days=1), time(), timezone.utc)
+
+
 def artifact_key(*parts: str) -> str:
     """Prefect artifact keys allow lower-case letters, digits and dashes only."""
     return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
@@ -41,6 +49,12 @@ def publish_gate(gate: GateResult, where: str, *key: str) -> None:
         description=f"Quality gate `{gate.suite}` for {where}: {len(gate.rejected)} rows quarantined, "
         f"{len(gate.failed_critical)} critical failures, {len(gate.warnings)} warnings.",
     )
+
+
+def publish_data_docs(lake: Lake) -> None:
+    """Great Expectations' own report of this process's validations, under the lake."""
+    index = build_data_docs(lake.root / "data_docs")
+    get_run_logger().info("Great Expectations Data Docs: %s", index.resolve())
 
 
 def publish_stages(stats: list[StageStats], key: str, title: str) -> None:

@@ -9,13 +9,13 @@ processing a range at once or day by day gives the same partitions.
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, publish_gate, publish_stages
+from flows.orchestration import IO_RETRIES, day_bounds, publish_data_docs, publish_gate, publish_stages
 from tasks.clean import clean_mentions
 from tasks.config import Brand, Config, load_config
 from tasks.issues import route
@@ -23,16 +23,16 @@ from tasks.quarantine import reason_counts, to_quarantine
 from tasks.score import score_sentiment
 from tasks.stages import StageStats
 from tasks.storage import Lake
-from tasks.validate import run_gate
+from tasks.validate import row_count_bounds, run_gate
 
 
 def date_range(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def _gate(df: pl.DataFrame, suite: str, brand: Brand, days: list[date]):
+def _gate(df: pl.DataFrame, suite: str, brand: Brand, days: list[date], **parameters):
     where = f"{brand.id} {days[0]}..{days[-1]}"
-    gate = run_gate(df, suite)
+    gate = run_gate(df, suite, parameters)
     publish_gate(gate, where, brand.id)
     gate.raise_if_failed(where)
     return gate
@@ -44,7 +44,13 @@ def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
     lake = Lake()
     raw = lake.read("raw", brand.id, days, sources=lake.sources_present(brand.id))
     cleaned = clean_mentions(raw, brand, cfg.settings.cleaning)
-    gate = _gate(cleaned.mentions, "clean", brand, days)
+    earliest, latest = day_bounds(days[0], days[-1])
+    previous = [d - timedelta(days=len(days)) for d in days]
+    gate = _gate(
+        cleaned.mentions, "clean", brand, days,
+        earliest=earliest, latest=min(latest, datetime.now(timezone.utc)),
+        **row_count_bounds(lake.count_rows("clean", brand.id, previous)),
+    )
     quarantined = to_quarantine(gate.rejected, "clean", "quarantined")
     lake.replace_partitions("clean", brand.id, days, gate.passed)
     lake.replace_partitions("quarantine/stage=clean", brand.id, days, pl.concat([cleaned.dropped, quarantined]))
@@ -92,6 +98,9 @@ def process_flow(start: date, end: date, brands: list[str] | None = None) -> lis
         b.id: score_partitions.with_options(task_run_name=f"score-{b.id}").submit(cfg, b, days, wait_for=[cleaned[b.id]])
         for b in chosen
     }
-    stats = [f.result() for f in cleaned.values()] + [f.result() for f in scored.values()]
+    try:
+        stats = [f.result() for f in cleaned.values()] + [f.result() for f in scored.values()]
+    finally:
+        publish_data_docs(Lake())
     publish_stages(stats, "process-stages", f"What processing did, {start} to {end}")
     return stats

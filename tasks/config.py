@@ -154,6 +154,7 @@ class CleaningSettings(Strict):
 
 class ListenSettings(Strict):
     default_lookback_hours: PositiveInt = 24
+    retries: int = Field(3, ge=0, le=10)  # whole-window retries, 2 s, 4 s, 8 s ... apart
 
 
 class SummarySettings(Strict):

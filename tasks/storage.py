@@ -106,6 +106,11 @@ class Lake:
             return schema.empty(kind)
         return pl.concat([self._read_file(p, kind) for p in paths], how="vertical")
 
+    def count_rows(self, stage: str, brand: str, days: Iterable[date]) -> int:
+        """Rows in those partitions, from the Parquet footers: no data is read."""
+        paths = [p for d in days if (p := self.partition(stage, brand, d)).is_file()]
+        return pl.scan_parquet(paths).select(pl.len()).collect().item() if paths else 0
+
     def read_quarantine(self, brand: str, days: Iterable[date]) -> pl.DataFrame:
         """Every quarantined or dropped row of a brand on those days, whatever the stage."""
         wanted = {f"date={d.isoformat()}" for d in days}

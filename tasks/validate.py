@@ -1,9 +1,15 @@
 """Quality gates: run a Great Expectations suite from `expectations/` over a frame.
 
 One rule for every suite: rows an expectation flags are quarantined with the
-expectation's reason; an expectation that fails as a whole (too many bad rows,
-missing columns, duplicate ids) stops the stage if it is marked critical, and is
-reported as a warning otherwise.
+expectation's reason; an expectation that fails as a whole (too many bad rows, a
+duplicate id, a row count far off the previous period) stops the stage if its
+`meta.critical` is true and is a warning otherwise. A suite may also cap the share
+of rows it quarantines (`meta.max_quarantine_share`, judged on batches of at least
+`meta.quarantine_share_min_rows`), which is checked the same way.
+
+Suites take run-time values (the window, "now", the previous period's row count)
+as Great Expectations suite parameters; their defaults live in the suite file's
+`meta.parameters`.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -21,7 +28,8 @@ from tasks.config import REPO_ROOT
 from tasks.errors import ConfigError, QualityGateFailed
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-_GX_LOCK = threading.Lock()  # one ephemeral context per process, shared by threaded tasks
+_GX_LOCK = threading.RLock()  # one ephemeral context per process, shared by threaded tasks
+_SITES: dict[Path, str] = {}  # Data Docs folder -> its site name in that context
 
 
 @dataclass
@@ -59,10 +67,11 @@ class GateResult:
         return [
             {
                 "expectation": c.expectation,
-                "column": c.column or "",
-                "result": "pass" if c.success else ("FAIL (critical)" if c.critical else "warn"),
-                "rows flagged": c.unexpected,
+                "column": c.column or "(table)",
                 "observed": c.observed,
+                "success": c.success,
+                "severity": "critical" if c.critical else "warning",
+                "rows flagged": c.unexpected,
             }
             for c in self.checks
         ]
@@ -87,7 +96,7 @@ def load_suite(name: str) -> dict:
 
 
 @lru_cache(maxsize=1)
-def _batch_definition():
+def _context():
     # Imported here: great_expectations takes seconds to import and only gates need it.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
@@ -96,7 +105,23 @@ def _batch_definition():
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = ctx.data_sources.add_pandas("pulse").add_dataframe_asset("frame")
-    return gx, asset.add_batch_definition_whole_dataframe("whole")
+    return gx, ctx, asset.add_batch_definition_whole_dataframe("whole")
+
+
+@lru_cache(maxsize=None)
+def _validation(suite_name: str):
+    """The suite registered once per process, with a validation definition so results
+    are kept for Data Docs."""
+    gx, ctx, batch_definition = _context()
+    try:
+        suite = ctx.suites.add(gx.ExpectationSuite(name=suite_name, expectations=load_suite(suite_name)["expectations"]))
+    except Exception as e:  # GE raises several types for a malformed expectation
+        raise ConfigError(f"{suite_path(suite_name)}: invalid expectation: {e}") from None
+    return ctx.validation_definitions.add(gx.ValidationDefinition(name=f"gate-{suite_name}", data=batch_definition, suite=suite))
+
+
+def _parameters_used(suite: dict) -> set[str]:
+    return {v["$PARAMETER"] for e in suite["expectations"] for v in e.get("kwargs", {}).values() if isinstance(v, dict) and "$PARAMETER" in v}
 
 
 def _columns_used(suite: dict, df: pl.DataFrame) -> list[str]:
@@ -104,24 +129,22 @@ def _columns_used(suite: dict, df: pl.DataFrame) -> list[str]:
     return [c for c in df.columns if c in wanted]
 
 
-def run_gate(df: pl.DataFrame, suite_name: str) -> GateResult:
+def run_gate(df: pl.DataFrame, suite_name: str, parameters: dict[str, Any] | None = None) -> GateResult:
     """Validate `df` with the named suite. Returns passing rows, rejected rows with
     their reasons, and one Check per expectation; never raises for bad rows."""
     suite_json = load_suite(suite_name)
-    with _GX_LOCK:
-        gx, batch_definition = _batch_definition()
-    try:
-        suite = gx.ExpectationSuite(name=suite_name, expectations=suite_json["expectations"])
-    except Exception as e:  # GE raises several types for a malformed expectation
-        raise ConfigError(f"{suite_path(suite_name)}: invalid expectation: {e}") from None
-
+    params = {**suite_json.get("meta", {}).get("parameters", {}), **(parameters or {})}
+    if missing := sorted(_parameters_used(suite_json) - set(params)):
+        raise ValueError(f"suite '{suite_name}' needs parameter(s) {', '.join(missing)}")
     # Only the columns the suite names go to pandas: frames are already conformed to
     # the stage schema, and list columns would become slow Python objects.
     cols = _columns_used(suite_json, df)
     pdf = df.select(cols).to_pandas() if cols else df.select(pl.lit(0).alias("_")).to_pandas()
     with _GX_LOCK:
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": pdf})
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+        validation = _validation(suite_name)
+        result = validation.run(
+            batch_parameters={"dataframe": pdf}, expectation_parameters=params, result_format={"result_format": "COMPLETE"}
+        )
 
     checks: list[Check] = []
     reasons: dict[int, list[str]] = {}
@@ -141,8 +164,43 @@ def run_gate(df: pl.DataFrame, suite_name: str) -> GateResult:
         checks.append(Check(conf.type, column, bool(r.success), bool(meta.get("critical", False)), len(bad_rows), str(observed)))
 
     bad_idx = sorted(reasons)
+    meta = suite_json.get("meta", {})
+    cap = meta.get("max_quarantine_share")
+    # A share means little on a handful of rows: one bad post in a quiet window is not a fault.
+    if cap is not None and df.height >= meta.get("quarantine_share_min_rows", 1):
+        share = len(bad_idx) / df.height
+        checks.append(
+            Check("share_of_rows_quarantined", None, share <= cap, bool(meta.get("quarantine_share_critical", True)), 0, f"{share:.1%} (at most {cap:.0%})")
+        )
+
     mask = pl.Series("bad", [False] * df.height, dtype=pl.Boolean)
     if bad_idx:
         mask = mask.scatter(bad_idx, True)
     rejected = df.filter(mask).with_columns(pl.Series("reason", ["; ".join(reasons[i]) for i in bad_idx], dtype=pl.String))
     return GateResult(suite_name, df.filter(~mask), rejected, checks)
+
+
+def row_count_bounds(previous_rows: int) -> dict[str, int | None]:
+    """Sanity bounds against the previous period: a collapse to zero or a tenfold jump."""
+    if previous_rows <= 0:
+        return {"min_rows": 0, "max_rows": None}
+    return {"min_rows": 1, "max_rows": previous_rows * 10}
+
+
+def build_data_docs(directory: Path) -> Path:
+    """Render the Data Docs of every validation this process ran into `directory`;
+    returns its index page. Static HTML, readable offline except for its web fonts."""
+    with _GX_LOCK:
+        _, ctx, _ = _context()
+        name = _SITES.setdefault(directory.resolve(), f"local-{len(_SITES)}")
+        if name not in ctx.get_site_names():
+            ctx.add_data_docs_site(
+                site_name=name,
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+        ctx.build_data_docs(site_names=[name])
+    return directory / "index.html"

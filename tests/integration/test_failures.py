@@ -1,0 +1,55 @@
+"""What a user sees when a stage cannot go on: one failing source, one failed gate."""
+
+from datetime import date, datetime, timezone
+
+import polars as pl
+import pytest
+import yaml
+
+from tasks import schema
+from tasks.errors import QualityGateFailed, SourceError
+from tasks.storage import Lake
+from tests.conftest import raw_frame, raw_row
+
+pytestmark = pytest.mark.integration
+UTC = timezone.utc
+
+
+def test_a_failing_source_does_not_take_the_others_down(prefect_server, config_copy, monkeypatch, tmp_path):
+    from flows.listen import listen_flow
+
+    sources = yaml.safe_load((config_copy / "sources.yaml").read_text())
+    sources["sources"][0]["path"] = str(tmp_path / "missing.jsonl")  # hackernews
+    (config_copy / "sources.yaml").write_text(yaml.safe_dump(sources))
+    settings = yaml.safe_load((config_copy / "settings.yaml").read_text())
+    settings["listen"]["retries"] = 0
+    (config_copy / "settings.yaml").write_text(yaml.safe_dump(settings))
+    monkeypatch.setenv("PULSE_CONFIG", str(config_copy))
+
+    with pytest.raises(SourceError) as err:
+        listen_flow(start=datetime(2026, 11, 18, tzinfo=UTC), end=datetime(2026, 11, 19, tzinfo=UTC), brands=["halcyon"])
+    assert "1 source window(s) failed, the others were committed: hackernews/halcyon" in str(err.value)
+    assert "missing.jsonl" in str(err.value)
+    lake = Lake()
+    assert lake.sources_present("halcyon") == ["bluesky", "mastodon", "reddit", "reviews"]
+    assert lake.read_cursor("hackernews", "halcyon") is None, "the failed source's cursor did not move"
+    assert lake.read_cursor("reddit", "halcyon") == datetime(2026, 11, 19, tzinfo=UTC)
+
+
+def test_a_critical_gate_stops_the_flow_before_the_next_stage(prefect_server):
+    from flows.process import process_flow
+
+    lake = Lake()
+    day = date(2026, 11, 18)
+    # The same mention reached raw twice (two exports mapped to one id): cleaning cannot
+    # tell which is right, and the clean gate's unique-id expectation is critical.
+    twice = raw_frame(raw_row("1", "Halcyon outage in Leeds"), raw_row("2", "Halcyon is fine"))
+    twice = twice.with_columns(pl.lit(schema.mention_id("reddit", "1")).alias("mention_id"))
+    lake.replace_partitions("raw", "halcyon", [day], twice, source="reddit")
+
+    with pytest.raises(QualityGateFailed) as err:
+        process_flow(start=day, end=day, brands=["halcyon"])
+    assert str(err.value).startswith("quality gate 'clean' failed for halcyon 2026-11-18..2026-11-18: expect_column_values_to_be_unique(mention_id)")
+    assert not lake.partition("clean", "halcyon", day).exists(), "nothing committed past the failed gate"
+    assert not lake.partition("scored", "halcyon", day).exists(), "the score stage never read the data"
+    assert (lake.root / "data_docs" / "index.html").is_file(), "the failed validation is in the Data Docs"
