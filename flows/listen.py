@@ -28,7 +28,7 @@ def listen_window(source: FileSource, brand: Brand, start: datetime, end: dateti
     fetched = connector(source.kind)(source, brand, start, end)
     gate = run_gate(fetched.mentions, "raw", {"earliest": start, "latest": min(end, datetime.now(timezone.utc))})
     where = f"{source.name}/{brand.id} {start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M}"
-    publish_gate(gate, where, source.name, brand.id)
+    publish_gate(gate, where, brand.id, start, end, source.name)
     gate.raise_if_failed(where)
     quarantine = pl.concat([fetched.rejects, to_quarantine(gate.rejected, "listen", "quarantined")], how="vertical")
     lake.merge_window("raw", brand.id, source.name, start, end, gate.passed, kind="raw")

@@ -33,7 +33,7 @@ def date_range(start: date, end: date) -> list[date]:
 def _gate(df: pl.DataFrame, suite: str, brand: Brand, days: list[date], **parameters):
     where = f"{brand.id} {days[0]}..{days[-1]}"
     gate = run_gate(df, suite, parameters)
-    publish_gate(gate, where, brand.id)
+    publish_gate(gate, where, brand.id, *day_bounds(days[0], days[-1]))
     gate.raise_if_failed(where)
     return gate
 

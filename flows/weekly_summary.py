@@ -12,7 +12,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key
+from flows.orchestration import IO_RETRIES, artifact_key, day_bounds
 from tasks.config import Config, load_config
 from tasks.stages import StageStats
 from tasks.storage import Lake, write_text
@@ -36,6 +36,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
         quarantine=lake.read_quarantine(brand.id, days),
         taxonomy=cfg.taxonomy,
         settings=cfg.settings.summary,
+        gates=lake.read_gates(brand.id, *day_bounds(days[0], days[-1])),
     )
     out = lake.report_dir(brand.id, week)
     markdown = render_markdown(model)

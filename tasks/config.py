@@ -135,7 +135,7 @@ class SentimentSettings(Strict):
 
 class CleaningSettings(Strict):
     min_words: PositiveInt = 2
-    near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
+    near_duplicate_threshold: float = Field(0.7, gt=0, le=1)
     boilerplate_min_authors: int = Field(5, ge=2)
     mask_pii: bool = False
     spam_patterns: list[str] = []

@@ -6,6 +6,7 @@
     <root>/quarantine/stage=<st>/brand=<b>/[source=<s>/]date=<d>/part.parquet
     <root>/reports/brand=<b>/week=<YYYY-Www>/summary.{md,html,json}
     <root>/state/cursors/source=<s>/brand=<b>.json
+    <root>/quality/suite=<raw|clean|scored>/[source=<s>/]brand=<b>/<start>--<end>.json
 
 Every file is written to a hidden temporary name in its final folder, flushed to
 disk and renamed into place, so a reader (or a crash) sees the old file or the new
@@ -171,6 +172,25 @@ class Lake:
         sort = [c for c in ("date", "created_at", "mention_id", "reason", "record") if c in df.columns]
         write_parquet(df.sort(sort, nulls_last=True).unique(maintain_order=True), path)
         return path
+
+    # -- quality gate results ---------------------------------------------
+    def gate_path(self, suite: str, brand: str, start: datetime, end: datetime, source: str | None = None) -> Path:
+        parts = [self.root, "quality", f"suite={_safe(suite)}"] + ([f"source={_safe(source)}"] if source else [])
+        return Path(*parts, f"brand={_safe(brand)}", f"{start:%Y%m%dT%H%M%SZ}--{end:%Y%m%dT%H%M%SZ}.json")
+
+    def write_gate(self, suite: str, brand: str, start: datetime, end: datetime, result: dict, source: str | None = None) -> None:
+        """One file per gate run and window: running the window again replaces it."""
+        body = {"start": start.isoformat(), "end": end.isoformat(), **result}
+        write_text(json.dumps(body, indent=2, default=str, sort_keys=True) + "\n", self.gate_path(suite, brand, start, end, source))
+
+    def read_gates(self, brand: str, start: datetime, end: datetime) -> list[dict]:
+        """Gate results of a brand whose window overlaps [start, end)."""
+        found = []
+        for path in sorted((self.root / "quality").glob(f"suite=*/**/brand={_safe(brand)}/*.json")):
+            body = json.loads(path.read_text())
+            if datetime.fromisoformat(body["start"]) < end and datetime.fromisoformat(body["end"]) > start:
+                found.append(body)
+        return found
 
     # -- cursors -----------------------------------------------------------
     def read_cursor(self, source: str, brand: str) -> datetime | None:

@@ -120,8 +120,10 @@ def build_summary(
     quarantine: pl.DataFrame,
     taxonomy: TaxonomyFile,
     settings: SummarySettings,
+    gates: list[dict] | None = None,
 ) -> dict:
-    """Everything the weekly report says, as plain data."""
+    """Everything the weekly report says, as plain data. `gates` are the quality-gate
+    results whose windows overlap the week (as stored by the flows)."""
     volume, prev_volume = this_week.height, last_week.height
     net, prev_net = _net(this_week), _net(last_week)
     total_voice = volume + sum(competitor_volume.values())
@@ -199,6 +201,16 @@ def build_summary(
         merged[k] = merged.get(k, 0) + q["rows"]
     quality = [{"stage": s, "disposition": d, "reason": r, "rows": n} for (s, d, r), n in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))]
 
+    failed_checks = sorted(
+        {
+            (g["suite"], c["severity"], c["expectation"], c["column"], str(c["observed"]), g["where"])
+            for g in gates or []
+            for c in g["checks"]
+            if not c["success"]
+        }
+    )
+    validation = [dict(zip(("suite", "severity", "expectation", "column", "observed", "where"), row)) for row in failed_checks]
+
     attention = [
         f"{i['label']}: {i['negative']} negative mentions ({i['trend']}), owned by {i['team_name']}, SLA {i['sla_hours']} h"
         for i in top_issues[:3]
@@ -227,6 +239,7 @@ def build_summary(
         "teams": teams,
         "daily": daily_rows,
         "quality": quality,
+        "validation": validation,
     }
 
 
