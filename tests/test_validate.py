@@ -127,3 +127,24 @@ def test_broken_suite_file_is_named(tmp_path, monkeypatch):
             validate.run_gate(pl.DataFrame({"a": [1]}), "raw")
     finally:
         validate.load_suite.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "suite, row, column, reason",
+    [
+        ("raw", {"text": None}, "text", "missing text"),
+        ("raw", {"engagement": -2_000_000}, "engagement", "engagement below zero"),
+        ("clean", {"text_for_sentiment": ""}, "text_for_sentiment", "text_for_sentiment empty or too long"),
+        ("clean", {"text_for_sentiment": "Halcyon &amp; me"}, "text_for_sentiment", "HTML entity left after cleaning"),
+        ("clean", {"lang": None}, "lang", "language unknown"),
+        ("clean", {"created_at": datetime(2026, 11, 25, tzinfo=UTC)}, "created_at", "published outside the processed dates or in the future"),
+    ],
+)
+def test_each_row_level_warning_quarantines_with_its_reason(suite, row, column, reason):
+    good = [raw_row(str(i), f"Halcyon post {i}") for i in range(30)]
+    bad = {**raw_row("bad", "Halcyon"), **row}
+    frame = raw_frame(*good, bad) if suite == "raw" else _clean_frame(*good, bad)
+    gate = validate.run_gate(frame, suite, WINDOW)
+    assert gate.rejected["native_id"].to_list() == ["bad"]
+    assert gate.rejected["reason"].item() == reason
+    assert gate.passed.height == 30 and not gate.failed_critical
