@@ -125,6 +125,17 @@ class SentimentSettings(Strict):
     positive_threshold: float = Field(0.05, ge=-1, le=1)
     negative_threshold: float = Field(-0.05, ge=-1, le=1)
     sentence_split_chars: PositiveInt = 600
+    lexicon: dict[str, float] = {}  # word -> valence (-4..4) added to or replacing VADER's
+    workers: int = Field(0, ge=0)  # processes for scoring; 0 = one per core
+    parallel_min_texts: PositiveInt = 20_000  # below this, scoring stays in-process
+
+    @field_validator("lexicon")
+    @classmethod
+    def _valences(cls, v: dict[str, float]) -> dict[str, float]:
+        for word, valence in v.items():
+            if not -4 <= valence <= 4 or " " in word.strip():
+                raise ValueError(f"lexicon entry {word!r}: {valence} must be one word with a valence from -4 to 4")
+        return {w.strip().lower(): float(x) for w, x in v.items()}
 
     @model_validator(mode="after")
     def _ordered(self) -> "SentimentSettings":

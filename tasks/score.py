@@ -4,14 +4,20 @@ NLTK normally downloads its VADER lexicon; the `vadersentiment` wheel ships the 
 lexicon and an emoji lexicon. The lexicon is copied (NLTK refuses hard links and
 `file:` paths outside its data roots) into a private NLTK data folder, then loaded by
 its relative name. NLTK's VADER ignores emoji, so emoji are first replaced by the
-words the emoji lexicon gives them.
+words the emoji lexicon gives them. Domain words from config adjust the lexicon.
+
+VADER is pure Python, so threads cannot share the work: large batches of distinct
+texts are split across worker processes, each loading the analyzer once.
 """
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing
 import os
 import re
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,7 +41,7 @@ def _vader_files() -> Path:
 
 
 @lru_cache(maxsize=1)
-def analyzer():
+def _base_analyzer():
     import nltk
     from nltk.sentiment.vader import SentimentIntensityAnalyzer
 
@@ -43,12 +49,27 @@ def analyzer():
     target = nltk_data_dir() / LEXICON
     if not target.is_file() or target.stat().st_size != shipped.stat().st_size:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         shutil.copyfile(shipped, tmp)  # a copy, not a link: NLTK refuses hard-linked files
         os.replace(tmp, target)
     if str(target.parents[1]) not in nltk.data.path:
         nltk.data.path.insert(0, str(target.parents[1]))
     return SentimentIntensityAnalyzer(lexicon_file=LEXICON)
+
+
+@lru_cache(maxsize=8)
+def analyzer(lexicon: tuple[tuple[str, float], ...] = ()):
+    """VADER with the domain words applied. Keyed by the (hashable) lexicon so each
+    config gets its own analyzer and the shared base stays untouched."""
+    import copy
+
+    base = _base_analyzer()
+    if not lexicon:
+        return base
+    sia = copy.copy(base)
+    sia.lexicon = {**base.lexicon, **dict(lexicon)}
+    sia.constants = base.constants
+    return sia
 
 
 @lru_cache(maxsize=1)
@@ -68,10 +89,10 @@ def emoji_to_words(texts: pl.Expr) -> pl.Expr:
     return texts.str.replace_many(emoji, words)
 
 
-def compound(text: str, split_chars: int) -> float:
+def compound(text: str, split_chars: int, lexicon: tuple[tuple[str, float], ...] = ()) -> float:
     """VADER compound score; long texts are scored per sentence and averaged, because
     VADER's normalisation saturates towards +/-1 on long texts."""
-    sia = analyzer()
+    sia = analyzer(lexicon)
     if len(text) <= split_chars:
         return sia.polarity_scores(text)["compound"]
     sentences = [s for s in SENTENCE_END.split(text) if s.strip()]
@@ -79,25 +100,54 @@ def compound(text: str, split_chars: int) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
+def _score_chunk(args: tuple[list[str], int, tuple[tuple[str, float], ...]]) -> list[float]:
+    texts, split_chars, lexicon = args
+    return [compound(t, split_chars, lexicon) for t in texts]
+
+
+@lru_cache(maxsize=4)
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # "spawn": forking a process that runs polars' thread pool can deadlock.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    atexit.register(pool.shutdown, cancel_futures=True)
+    return pool
+
+
+def worker_count(settings: SentimentSettings) -> int:
+    return settings.workers or os.cpu_count() or 1
+
+
+def score_texts(texts: list[str], settings: SentimentSettings, workers: int | None = None) -> list[float]:
+    """Compound scores of `texts`, in order, on `workers` processes (config by default)."""
+    lexicon = tuple(sorted(settings.lexicon.items()))
+    workers = worker_count(settings) if workers is None else workers
+    if workers <= 1 or len(texts) < settings.parallel_min_texts:
+        return _score_chunk((texts, settings.sentence_split_chars, lexicon))
+    size = -(-len(texts) // (workers * 4))  # a few chunks per worker evens out long texts
+    chunks = [(texts[i : i + size], settings.sentence_split_chars, lexicon) for i in range(0, len(texts), size)]
+    return [s for part in _pool(workers).map(_score_chunk, chunks) for s in part]
+
+
 def score_sentiment(df: pl.DataFrame, settings: SentimentSettings, scored_languages: list[str]) -> pl.DataFrame:
     """Adds `sentiment` and `sentiment_label`. Each distinct text is scored once;
     languages VADER's English lexicon cannot read are left unscored."""
     to_score = pl.col("lang").is_in(scored_languages)
-    texts = df.filter(to_score).select(emoji_to_words(pl.col("text_for_sentiment")).alias("vader_text")).unique()
-    texts = texts.with_columns(
-        pl.col("vader_text").map_elements(lambda t: compound(t, settings.sentence_split_chars), return_dtype=pl.Float64).alias("sentiment")
-    )
-    out = df.with_columns(emoji_to_words(pl.col("text_for_sentiment")).alias("vader_text")).join(texts, on="vader_text", how="left")
+    df = df.with_columns(emoji_to_words(pl.col("text_for_sentiment")).alias("_vader_text"))
+    texts = df.filter(to_score).select("_vader_text").unique().sort("_vader_text")
+    texts = texts.with_columns(pl.Series("sentiment", score_texts(texts.get_column("_vader_text").to_list(), settings), dtype=pl.Float64))
     s = pl.col("sentiment")
-    return out.drop("vader_text").with_columns(
-        pl.when(~to_score).then(None).otherwise(s).alias("sentiment"),
-    ).with_columns(
-        pl.when(pl.col("sentiment").is_null())
-        .then(pl.lit("unscored"))
-        .when(s >= settings.positive_threshold)
-        .then(pl.lit("positive"))
-        .when(s <= settings.negative_threshold)
-        .then(pl.lit("negative"))
-        .otherwise(pl.lit("neutral"))
-        .alias("sentiment_label")
+    return (
+        df.join(texts, on="_vader_text", how="left")
+        .drop("_vader_text")
+        .with_columns(pl.when(to_score).then(s).otherwise(None).alias("sentiment"))
+        .with_columns(
+            pl.when(s.is_null())
+            .then(pl.lit("unscored"))
+            .when(s >= settings.positive_threshold)
+            .then(pl.lit("positive"))
+            .when(s <= settings.negative_threshold)
+            .then(pl.lit("negative"))
+            .otherwise(pl.lit("neutral"))
+            .alias("sentiment_label")
+        )
     )

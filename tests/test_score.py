@@ -14,12 +14,16 @@ def _scored(texts, lang="en"):
 
 def test_vader_loads_offline_from_a_private_copy(tmp_path, monkeypatch):
     monkeypatch.setenv("PULSE_NLTK_DATA", str(tmp_path / "nltk"))
+    monkeypatch.setattr("nltk.data.path", [])  # as on a machine with no NLTK data at all
+    score._base_analyzer.cache_clear()
     score.analyzer.cache_clear()
     try:
         sia = score.analyzer()
-        assert (tmp_path / "nltk" / "sentiment" / "vader_lexicon.txt").is_file()
+        copied = tmp_path / "nltk" / "sentiment" / "vader_lexicon.txt"
+        assert copied.is_file() and copied.stat().st_nlink == 1, "a real copy: NLTK refuses hard links"
         assert sia.polarity_scores("great")["compound"] > 0.5
     finally:
+        score._base_analyzer.cache_clear()
         score.analyzer.cache_clear()
 
 
@@ -59,3 +63,18 @@ def test_long_text_is_scored_per_sentence():
     sentences = [s for s in score.SENTENCE_END.split(long)]
     assert per_sentence == pytest.approx(sum(sia.polarity_scores(s)["compound"] for s in sentences) / len(sentences))
     assert abs(per_sentence) < abs(sia.polarity_scores(long)["compound"]), "averaging avoids VADER's saturation"
+
+
+def test_domain_lexicon_from_config_changes_the_score():
+    plain = SentimentSettings()
+    tuned = SentimentSettings(lexicon={"joke": -2.0})
+    df = pl.DataFrame({"text_for_sentiment": ["Halcyon support is a joke"], "lang": ["en"]})
+    assert score.score_sentiment(df, plain, ["en"])["sentiment_label"].item() == "positive"
+    assert score.score_sentiment(df, tuned, ["en"])["sentiment_label"].item() == "negative"
+    assert score.analyzer().lexicon["joke"] == 1.2, "the shared analyzer is not modified"
+
+
+def test_worker_processes_give_the_same_scores_as_in_process():
+    texts = [f"Halcyon {w} {i}!!! 😍" for i, w in enumerate(["great", "awful", "fine", "not bad", "a joke"] * 20)]
+    settings = SentimentSettings(lexicon={"joke": -1.5}, parallel_min_texts=1)
+    assert score.score_texts(texts, settings, workers=2) == score.score_texts(texts, settings, workers=1)
