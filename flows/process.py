@@ -1,4 +1,5 @@
-"""process: clean -> validate -> score for a range of dates, one task per stage and brand.
+"""process: clean -> validate -> score -> daily issue board for a range of dates, one
+task per stage and brand.
 
 Each task reads its input partitions, transforms them with plain functions from
 `tasks/`, passes the result through its quality gate and replaces its output
@@ -8,21 +9,24 @@ processing a range at once or day by day gives the same partitions.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date, datetime, timedelta, timezone
 
 import polars as pl
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, day_bounds, publish_data_docs, publish_gate, publish_stages
+from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, publish_data_docs, publish_gate, publish_stages
+from tasks.board import build_board, render_board
 from tasks.clean import clean_mentions
 from tasks.config import Brand, Config, load_config
-from tasks.issues import route
+from tasks.issues import route, stance
 from tasks.quarantine import reason_counts, to_quarantine
 from tasks.score import score_sentiment
 from tasks.stages import StageStats
-from tasks.storage import Lake
+from tasks.storage import Lake, write_text
 from tasks.validate import row_count_bounds, run_gate
 
 
@@ -70,7 +74,7 @@ def score_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
     t0 = time.time()
     lake = Lake()
     clean = lake.read("clean", brand.id, days)
-    scored = score_sentiment(route(clean, cfg.taxonomy), cfg.settings.sentiment, brand.languages)
+    scored = stance(score_sentiment(route(clean, cfg.taxonomy), cfg.settings.sentiment, brand.languages), cfg.taxonomy)
     gate = _gate(scored, "scored", brand, days)
     quarantined = to_quarantine(gate.rejected, "score", "quarantined")
     lake.replace_partitions("scored", brand.id, days, gate.passed)
@@ -83,6 +87,26 @@ def score_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
         spans=[(t0, time.time())],
         warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
     )
+
+
+@task(name="issue-board", cache_policy=NO_CACHE, **IO_RETRIES)
+def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
+    """A board per day, each compared with the days before it; the last day's board is
+    also the brand's `issue-board-<brand>` artifact."""
+    lake = Lake()
+    n = cfg.settings.board.baseline_days
+    history = lake.read("scored", brand.id, date_range(days[0] - timedelta(days=n), days[-1]))
+    paths = {}
+    for day in days:
+        baseline = history.filter(pl.col("date").is_between(day - timedelta(days=n), day, closed="left"))
+        model = build_board(brand, day, history.filter(pl.col("date") == day), baseline, n, cfg.taxonomy, cfg.settings.summary, cfg.settings.board)
+        out = lake.board_dir(brand.id, day)
+        markdown = render_board(model)
+        write_text(markdown, out / "board.md")
+        write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", out / "board.json")
+        paths[day.isoformat()] = str(out / "board.md")
+    create_markdown_artifact(key=artifact_key("issue-board", brand.id), markdown=markdown, description=f"{brand.name} issue board {days[-1]}")
+    return paths
 
 
 @flow(name="process", log_prints=True)
@@ -98,8 +122,14 @@ def process_flow(start: date, end: date, brands: list[str] | None = None) -> lis
         b.id: score_partitions.with_options(task_run_name=f"score-{b.id}").submit(cfg, b, days, wait_for=[cleaned[b.id]])
         for b in chosen
     }
+    boards = {
+        b.id: issue_boards.with_options(task_run_name=f"issue-board-{b.id}").submit(cfg, b, days, wait_for=[scored[b.id]])
+        for b in chosen
+    }
     try:
         stats = [f.result() for f in cleaned.values()] + [f.result() for f in scored.values()]
+        for f in boards.values():
+            f.result()
     finally:
         publish_data_docs(Lake())
     publish_stages(stats, "process-stages", f"What processing did, {start} to {end}")

@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.orchestration import IO_RETRIES, artifact_key, day_bounds
 from tasks.config import Config, load_config
+from tasks.emerging import emerging_phrases
 from tasks.stages import StageStats
 from tasks.storage import Lake, write_text
 from tasks.summary import build_summary, render_html, render_markdown, week_days, week_label
@@ -27,6 +28,12 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     days = week_days(week)
     previous = week_days(week_label(days[0] - timedelta(days=7)))
     this_week = lake.read("scored", brand.id, days)
+    baseline_days = [days[0] - timedelta(days=i) for i in range(28, 0, -1)]  # the four weeks before
+    board = cfg.settings.board
+    emerging = emerging_phrases(
+        this_week, lake.read("scored", brand.id, baseline_days), 7, len(baseline_days), ignore=[*brand.terms, brand.name],
+        min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift,
+    )
     model = build_summary(
         brand,
         week,
@@ -37,6 +44,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
         taxonomy=cfg.taxonomy,
         settings=cfg.settings.summary,
         gates=lake.read_gates(brand.id, *day_bounds(days[0], days[-1])),
+        emerging=emerging,
     )
     out = lake.report_dir(brand.id, week)
     markdown = render_markdown(model)

@@ -168,6 +168,15 @@ class ListenSettings(Strict):
     retries: int = Field(3, ge=0, le=10)  # whole-window retries, 2 s, 4 s, 8 s ... apart
 
 
+class BoardSettings(Strict):
+    """The daily issue board and emerging-issue detection."""
+
+    top_issues: PositiveInt = 5
+    baseline_days: PositiveInt = 14
+    emerging_min_mentions: PositiveInt = 3
+    emerging_min_lift: float = Field(3.0, gt=1)
+
+
 class SummarySettings(Strict):
     top_issues: PositiveInt = 5
     posts_per_issue: PositiveInt = 3
@@ -210,6 +219,7 @@ class SettingsFile(Strict):
     cleaning: CleaningSettings = CleaningSettings()
     listen: ListenSettings = ListenSettings()
     summary: SummarySettings = SummarySettings()
+    board: BoardSettings = BoardSettings()
     schedules: Schedules = Schedules()
     demo: DemoSettings = DemoSettings()
 

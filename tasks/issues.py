@@ -1,4 +1,4 @@
-"""Issue categories and owning teams from the taxonomy in config/taxonomy.yaml.
+"""Issue categories, owning teams and stance from the taxonomy in config/taxonomy.yaml.
 
 A category matches when one of its phrases appears as whole words in `text_norm`
 and not every occurrence is negated ("no problem with the battery life" is not a
@@ -37,4 +37,20 @@ def route(df: pl.DataFrame, taxonomy: TaxonomyFile) -> pl.DataFrame:
     team_of = {k: taxonomy.categories[k].team for k in keys}
     return df.with_columns(pl.concat_list(flags).list.drop_nulls().alias("categories")).with_columns(
         pl.col("categories").list.eval(pl.element().replace_strict(team_of, return_dtype=pl.String)).list.unique().list.sort().alias("teams")
+    )
+
+
+def stance(df: pl.DataFrame, taxonomy: TaxonomyFile) -> pl.DataFrame:
+    """Adds `stance`: complaint (negative), praise (positive, or thanks in a praise
+    category whatever the score), or neutral. Needs `sentiment_label` and `categories`."""
+    praise_keys = sorted(k for k, c in taxonomy.categories.items() if c.kind == "praise")
+    thanked = pl.col("categories").list.set_intersection(pl.lit(praise_keys, pl.List(pl.String))).list.len() > 0
+    label = pl.col("sentiment_label")
+    return df.with_columns(
+        pl.when(label == "negative")
+        .then(pl.lit("complaint"))
+        .when((label == "positive") | thanked)
+        .then(pl.lit("praise"))
+        .otherwise(pl.lit("neutral"))
+        .alias("stance")
     )

@@ -54,6 +54,7 @@ SCORED_EXTRA: list[Column] = [
     Column("sentiment_label", pl.String(), "positive / neutral / negative by the thresholds in config, or unscored."),
     Column("categories", pl.List(pl.String()), "Issue categories from `config/taxonomy.yaml` the mention raises."),
     Column("teams", pl.List(pl.String()), "Teams owning those categories."),
+    Column("stance", pl.String(), "complaint (negative), praise (positive, or thanks to a named employee) or neutral."),
 ]
 
 QUARANTINE_COLUMNS: list[Column] = [

@@ -5,6 +5,7 @@
     <root>/scored/brand=<b>/date=<d>/part.parquet
     <root>/quarantine/stage=<st>/brand=<b>/[source=<s>/]date=<d>/part.parquet
     <root>/reports/brand=<b>/week=<YYYY-Www>/summary.{md,html,json}
+    <root>/reports/brand=<b>/day=<YYYY-MM-DD>/board.{md,json}
     <root>/state/cursors/source=<s>/brand=<b>.json
     <root>/quality/suite=<raw|clean|scored>/[source=<s>/]brand=<b>/<start>--<end>.json
 
@@ -93,6 +94,9 @@ class Lake:
 
     def report_dir(self, brand: str, week: str) -> Path:
         return self.root / "reports" / f"brand={_safe(brand)}" / f"week={_safe(week)}"
+
+    def board_dir(self, brand: str, day: date) -> Path:
+        return self.root / "reports" / f"brand={_safe(brand)}" / f"day={day.isoformat()}"
 
     def cursor_path(self, source: str, brand: str) -> Path:
         return self.root / "state" / "cursors" / f"source={_safe(source)}" / f"brand={_safe(brand)}.json"

@@ -44,7 +44,7 @@ def week_days(week: str) -> list[date]:
     return [monday + timedelta(days=i) for i in range(7)]
 
 
-def _net(df: pl.DataFrame) -> float | None:
+def net_sentiment(df: pl.DataFrame) -> float | None:
     scored = df.filter(pl.col("sentiment_label") != "unscored")
     if scored.is_empty():
         return None
@@ -61,7 +61,7 @@ def _change(now: float | int | None, before: float | int | None, relative: bool)
     return None if before == 0 else round(100 * (now - before) / before, 1)
 
 
-def _trend(now: int, before: int) -> str:
+def _trend(now: float, before: float) -> str:
     if before == 0:
         return "new" if now else "none"
     if now == 0:
@@ -71,11 +71,18 @@ def _trend(now: int, before: int) -> str:
 
 
 def _posts(df: pl.DataFrame, n: int, mask: bool = True) -> list[dict]:
-    """The posts most people saw, by copies, engagement and reach; each text once."""
-    ranked = df.sort(
-        [pl.col("dup_count"), pl.col("engagement").fill_null(0), pl.col("author_reach").fill_null(0), pl.col("mention_id")],
-        descending=[True, True, True, False],
-    ).unique("text_for_sentiment", keep="first", maintain_order=True)
+    """A sample stratified by source: each source's most seen post (by copies,
+    engagement and reach) in turn, then each source's second, and so on; each text once."""
+    ranked = (
+        df.sort(
+            [pl.col("dup_count"), pl.col("engagement").fill_null(0), pl.col("author_reach").fill_null(0), pl.col("mention_id")],
+            descending=[True, True, True, False],
+        )
+        .unique("text_for_sentiment", keep="first", maintain_order=True)
+        .with_row_index("_overall")
+        .with_columns(pl.int_range(pl.len()).over("source").alias("_in_source"))
+        .sort("_in_source", "_overall")
+    )
     shown = mask_text if mask else (lambda t: t)
     return [
         {
@@ -111,32 +118,24 @@ def _authors(df: pl.DataFrame, n: int = 5) -> list[dict]:
     return by.head(n).to_dicts()
 
 
-def build_summary(
-    brand: Brand,
-    week: str,
-    this_week: pl.DataFrame,
-    last_week: pl.DataFrame,
-    competitor_volume: dict[str, int],
-    quarantine: pl.DataFrame,
-    taxonomy: TaxonomyFile,
-    settings: SummarySettings,
-    gates: list[dict] | None = None,
-) -> dict:
-    """Everything the weekly report says, as plain data. `gates` are the quality-gate
-    results whose windows overlap the week (as stored by the flows)."""
-    volume, prev_volume = this_week.height, last_week.height
-    net, prev_net = _net(this_week), _net(last_week)
-    total_voice = volume + sum(competitor_volume.values())
-    exploded = this_week.explode("categories").filter(pl.col("categories").is_not_null())
-    prev_counts = dict(last_week.explode("categories").filter(pl.col("categories").is_not_null()).group_by("categories").len().iter_rows())
+def category_counts(df: pl.DataFrame) -> dict[str, int]:
+    return dict(df.explode("categories").filter(pl.col("categories").is_not_null()).group_by("categories").len().iter_rows())
 
+
+def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: TaxonomyFile, settings: SummarySettings) -> tuple[list[dict], list[dict]]:
+    """Complaints by category, most pressing first, and praise by category.
+
+    `expected` is each category's volume in the comparison period (last week, or the
+    baseline's rate scaled to this period), for the trend."""
+    exploded = df.explode("categories").filter(pl.col("categories").is_not_null())
     issues, praise = [], []
     for key, cat in taxonomy.categories.items():
         rows = exploded.filter(pl.col("categories") == key)
         if rows.is_empty():
             continue
         negative = rows.filter(pl.col("sentiment_label") == "negative")
-        positive = rows.filter(pl.col("sentiment_label") == "positive")
+        praised = rows.filter(pl.col("stance") == "praise")
+        before = expected.get(key, 0)
         entry = {
             "key": key,
             "label": cat.label,
@@ -147,19 +146,41 @@ def build_summary(
             "volume": rows.height,
             "negative": negative.height,
             "negative_share": round(100 * negative.height / rows.height, 1),
-            "previous_volume": prev_counts.get(key, 0),
-            "trend": _trend(rows.height, prev_counts.get(key, 0)),
+            "previous_volume": round(before, 1),
+            "trend": _trend(rows.height, before),
             "phrases": _phrases(rows, cat.phrases),
             "posts": _posts(negative if cat.kind == "complaint" and not negative.is_empty() else rows, settings.posts_per_issue, settings.mask_pii),
             "authors": _authors(negative if not negative.is_empty() else rows),
         }
         if cat.kind == "complaint" and negative.height:
             issues.append(entry)
-        if not positive.is_empty():
-            praise.append({**entry, "volume": positive.height, "posts": _posts(positive, 2, settings.mask_pii)})
+        if not praised.is_empty():
+            praise.append({**entry, "volume": praised.height, "posts": _posts(praised, 2, settings.mask_pii)})
     # Most pressing first: negative volume weighted by how negative the category is.
     issues.sort(key=lambda i: (-i["negative"] * (0.5 + i["negative_share"] / 100), i["key"]))
     praise.sort(key=lambda p: (-p["volume"], p["key"]))
+    return issues, praise
+
+
+def build_summary(
+    brand: Brand,
+    week: str,
+    this_week: pl.DataFrame,
+    last_week: pl.DataFrame,
+    competitor_volume: dict[str, int],
+    quarantine: pl.DataFrame,
+    taxonomy: TaxonomyFile,
+    settings: SummarySettings,
+    gates: list[dict] | None = None,
+    emerging: list[dict] | None = None,
+) -> dict:
+    """Everything the weekly report says, as plain data. `gates` are the quality-gate
+    results whose windows overlap the week (as stored by the flows)."""
+    volume, prev_volume = this_week.height, last_week.height
+    net, prev_net = net_sentiment(this_week), net_sentiment(last_week)
+    total_voice = volume + sum(competitor_volume.values())
+    prev_counts = category_counts(last_week)
+    issues, praise = rank_issues(this_week, prev_counts, taxonomy, settings)
     top_issues = issues[: settings.top_issues]
 
     teams = []
@@ -175,7 +196,7 @@ def build_summary(
                 "team": team,
                 "name": team_name,
                 "volume": rows.height,
-                "net_sentiment": _net(rows),
+                "net_sentiment": net_sentiment(rows),
                 "issues": owned,
                 "praise": kudos[:3],
                 "shared_with": [taxonomy.teams[t] for t in others],
@@ -240,10 +261,11 @@ def build_summary(
         "daily": daily_rows,
         "quality": quality,
         "validation": validation,
+        "emerging": emerging or [],
     }
 
 
-def _env(autoescape: bool) -> Environment:
+def template_env(autoescape: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=autoescape,
@@ -263,10 +285,10 @@ def _md_escape(text: object) -> str:
 
 
 def render_markdown(model: dict) -> str:
-    return _env(autoescape=False).get_template("summary.md.j2").render(**model)
+    return template_env(autoescape=False).get_template("summary.md.j2").render(**model)
 
 
 def render_html(model: dict) -> str:
     days = model["daily"]
     peak = max((sum(d[k] for k in ("positive", "neutral", "negative", "unscored")) for d in days), default=0)
-    return _env(autoescape=True).get_template("summary.html.j2").render(**model, peak=max(peak, 1))
+    return template_env(autoescape=True).get_template("summary.html.j2").render(**model, peak=max(peak, 1))

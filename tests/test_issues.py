@@ -22,3 +22,15 @@ def test_whole_words_only_and_several_categories(cfg):
     out = _route(cfg, "the billboard was nice", "overcharged on my bill and customer service hung up")
     assert out["categories"].to_list() == [[], ["billing_pricing", "customer_service"]]
     assert out["teams"].to_list()[1] == ["customer_care", "sales"]
+
+
+def test_stance_tells_praise_from_complaint(cfg):
+    from tasks.issues import stance
+
+    df = pl.DataFrame(
+        {
+            "sentiment_label": ["negative", "positive", "neutral", "neutral", "unscored"],
+            "categories": [["delivery_shipping"], ["delivery_shipping"], ["employee_praise"], [], []],
+        }
+    )
+    assert stance(df, cfg.taxonomy)["stance"].to_list() == ["complaint", "praise", "praise", "neutral", "neutral"]

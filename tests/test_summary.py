@@ -5,6 +5,7 @@ import pytest
 
 from tasks import schema
 from tasks.errors import ConfigError
+from tasks.issues import stance
 from tasks.summary import build_summary, parse_week, render_html, render_markdown, week_days
 
 
@@ -39,6 +40,7 @@ def model(cfg):
         ]
     )
     last_week = _scored([{"day": prev, "text_for_sentiment": "Halcyon fine", "sentiment": 0.3, "sentiment_label": "positive"}])
+    this_week, last_week = stance(this_week, cfg.taxonomy), stance(last_week, cfg.taxonomy)
     quarantine = pl.DataFrame(
         {"stage": ["clean", "clean", "listen"], "disposition": ["dropped", "dropped", "quarantined"], "reason": ["duplicate of aaa", "duplicate of bbb", "x.jsonl line 3: invalid JSON"]}
     )

@@ -1,6 +1,7 @@
 """The demo flow end to end on the bundled sample data, under a real Prefect server."""
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -83,3 +84,17 @@ def test_weekly_report_tells_the_storylines(demo_runs):
     assert "### After-sales / warranty" in md and "### HR" in md
     assert "Priya" in md.split("### HR")[1].split("###")[0], "praise for the named agent reaches HR"
     assert "<svg" in html and "<script" not in html
+
+
+def test_daily_board_of_the_outage_day(demo_runs):
+    import json
+
+    data, *_ = demo_runs
+    board = json.loads((Lake(data).board_dir("halcyon", date(2026, 11, 18)) / "board.json").read_text())
+    assert board["top_issues"][0]["label"] == "Outage / network"
+    assert board["top_issues"][0]["trend"] == "growing"
+    assert board["emerging"], "the outage brings new wording with it"
+    warranty = next(i for i in board["top_issues"] if i["key"] == "warranty_repairs")
+    assert warranty["team"] == "after_sales" and warranty["sla_hours"] == 48
+    sources = [p["source"] for p in board["top_issues"][0]["posts"]]
+    assert len(set(sources)) == len(sources), "representative posts are stratified by source"

@@ -1,0 +1,92 @@
+"""Emerging issues: phrases whose use among negative mentions jumps against the brand's
+recent baseline, reported in the customers' own words.
+
+Phrases are word n-grams (two and three words) counted once per mention. A phrase is
+emerging when it is used in at least `min_mentions` negative mentions of the period
+and its daily rate is at least `min_lift` times its (add-one smoothed) baseline rate.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+# Short English function words: a phrase may not start or end with one ("the network").
+STOPWORDS = sorted(
+    set(
+        """a about above after again all am an and any are as at be because been before being below between both but by
+        can could did do does doing down during each few for from further had has have having he her here hers him his how
+        i if in into is it its itself just me more most my myself no nor not now of off on once only or other our ours out
+        over own same she should so some such than that the their them then there these they this those through to too under
+        until up very was we were what when where which while who whom why will with would you your yours im ive dont cant
+        its it's i'm i've don't can't won't isn't wasn't didn't doesn't get got still even also really like one via rt amp""".split()
+    )
+)
+
+
+def phrase_counts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3)) -> pl.DataFrame:
+    """(phrase, mentions): in how many of `df`'s mentions each phrase occurs."""
+    if df.is_empty():
+        return pl.DataFrame(schema={"phrase": pl.String, "mentions": pl.UInt32})
+    tokens = (
+        df.select("mention_id", pl.col("text_norm").str.extract_all(r"[a-z][a-z0-9']*").alias("tok"))
+        .explode("tok")
+        .drop_nulls("tok")
+        .with_columns(pl.int_range(pl.len()).over("mention_id").alias("pos"))
+    )
+    grams = []
+    for n in sizes:
+        parts = [pl.col("tok").shift(-k).over("mention_id", order_by="pos") for k in range(n)]
+        grams.append(
+            tokens.select(
+                "mention_id",
+                pl.concat_str(parts, separator=" ").alias("phrase"),
+                parts[0].is_in(STOPWORDS).alias("bad_start"),
+                parts[-1].is_in(STOPWORDS).alias("bad_end"),
+            ).filter(pl.col("phrase").is_not_null() & ~pl.col("bad_start") & ~pl.col("bad_end"))
+        )
+    return (
+        pl.concat(grams)
+        .select("mention_id", "phrase")
+        .unique()
+        .group_by("phrase")
+        .agg(pl.len().cast(pl.UInt32).alias("mentions"))
+    )
+
+
+def emerging_phrases(
+    current: pl.DataFrame,
+    baseline: pl.DataFrame,
+    current_days: int,
+    baseline_days: int,
+    ignore: list[str],
+    min_mentions: int = 3,
+    min_lift: float = 3.0,
+    top: int = 10,
+) -> list[dict]:
+    """Phrases rising among the negative mentions of `current` against `baseline`.
+
+    `ignore` holds words that say nothing about an issue (the brand's own terms)."""
+    negative = pl.col("sentiment_label") == "negative"
+    now = phrase_counts(current.filter(negative))
+    before = phrase_counts(baseline.filter(negative)).rename({"mentions": "baseline"})
+    ignored = {w.lower() for term in ignore for w in term.split()}
+    joined = (
+        now.join(before, on="phrase", how="left")
+        .with_columns(pl.col("baseline").fill_null(0))
+        .filter(~pl.col("phrase").str.split(" ").list.eval(pl.element().is_in(list(ignored))).list.all())
+        .with_columns(
+            ((pl.col("mentions") / max(current_days, 1)) / ((pl.col("baseline") + 1) / max(baseline_days, 1))).round(1).alias("lift")
+        )
+        .filter((pl.col("mentions") >= min_mentions) & (pl.col("lift") >= min_lift))
+        .sort(["mentions", "lift", "phrase"], descending=[True, True, False])
+    )
+    # "emergency calls still worked" and "emergency calls" in the same posts: keep the longer.
+    kept: list[dict] = []
+    for row in joined.iter_rows(named=True):
+        if any(row["phrase"] in k["phrase"] and k["mentions"] >= 0.8 * row["mentions"] for k in kept):
+            continue
+        kept = [k for k in kept if not (k["phrase"] in row["phrase"] and row["mentions"] >= 0.8 * k["mentions"])]
+        kept.append({"phrase": row["phrase"], "mentions": row["mentions"], "baseline": row["baseline"], "lift": row["lift"]})
+        if len(kept) >= top:
+            break
+    return kept
