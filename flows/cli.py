@@ -159,6 +159,47 @@ def backfill(
 
 
 @app.command()
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="A labelled file: TSV 'id<TAB>score<TAB>text', or CSV 'text,team' / 'text,category'.")],
+) -> None:
+    """Measure how well sentiment and routing agree with people on a labelled file."""
+    from tasks.evaluate import evaluate as run
+
+    result = run(file, _config())
+    if result["kind"] == "sentiment":
+        console.print(f"{result['rows']} texts: Pearson r = {result['pearson_r']:.3f}; labels (neutral at human score {result['neutral_at']:g}): "
+                      f"accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f}")
+        console.print(_class_table("sentiment label", result))
+        return
+    for by in ("team", "category"):
+        if by in result:
+            r = result[by]
+            console.print(f"\n{result['rows']} texts by {by}: macro-F1 {r['macro_f1']:.3f}, accuracy {r['accuracy']:.3f}")
+            console.print(_class_table(by, r))
+            console.print(_confusion_table(by, r))
+
+
+def _class_table(name: str, r: dict) -> Table:
+    table = Table(title=f"per {name}")
+    for col in (name, "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="left" if col == name else "right")
+    for c, m in r["per_class"].items():
+        table.add_row(c, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}", str(m["support"]))
+    return table
+
+
+def _confusion_table(name: str, r: dict) -> Table:
+    classes = list(r["confusion"])
+    table = Table(title=f"confusion: {name} by people (rows) and by the pipeline (columns)")
+    table.add_column("")
+    for i, _ in enumerate(classes):
+        table.add_column(str(i), justify="right")
+    for i, g in enumerate(classes):
+        table.add_row(f"{i} {g}", *[str(r["confusion"][g][p] or "·") for p in classes])
+    return table
+
+
+@app.command()
 def schema() -> None:
     """Print the canonical mention schema as a Markdown table."""
     from tasks.schema import markdown_table

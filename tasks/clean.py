@@ -114,6 +114,11 @@ def detect_language(texts: pl.Series, default: str, languages: tuple[str, ...], 
 DETECTABLE = ("en", "es", "fr", "de", "pt", "it", "nl", "sv", "pl", "ja", "zh", "ru", "ar", "tr")
 
 
+def normalized_text(text: pl.Expr) -> pl.Expr:
+    """`text_norm`: lower case, no links, "@" and "#" dropped (their words stay)."""
+    return text.str.to_lowercase().str.replace_all(URL, " ").str.replace_all(r"[@#]", "").str.replace_all(r"\s+", " ").str.strip_chars()
+
+
 def dedup_key(text: pl.Expr) -> pl.Expr:
     """What stays the same when a post is reposted or cross-posted: its words, without
     links, handles, an "RT" prefix, emoji, punctuation, case or spacing."""
@@ -141,7 +146,7 @@ def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) 
         _tokens(text, URL, "").alias("urls"),
         _tokens(text, HANDLE, "@").alias("handles"),
         _tokens(text, HASHTAG, "#").alias("hashtags"),
-        text.str.to_lowercase().str.replace_all(URL, " ").str.replace_all(r"[@#]", "").str.replace_all(r"\s+", " ").str.strip_chars().alias("text_norm"),
+        normalized_text(text).alias("text_norm"),
         dedup_key(text).alias("_dedup_key"),
         # What is left once links, handles and hashtags are gone: the words a person wrote.
         text.str.replace_all(URL, " ").str.replace_all(HANDLE, " ").str.replace_all(HASHTAG, " ").str.count_matches(r"[^\W\d_]{2,}").alias("_words"),

@@ -20,12 +20,17 @@ def _alternation(phrases: list[str]) -> str:
     return "|".join(re.escape(p.lower()) for p in sorted(phrases, key=len, reverse=True))
 
 
-def category_expr(phrases: list[str]) -> pl.Expr:
+def category_strength(phrases: list[str]) -> pl.Expr:
+    """How many times the category's phrases are said and not negated."""
     alts = _alternation(phrases)
     said = pl.col("text_norm").str.count_matches(rf"\b(?:{alts})\b")
     # "no issues with the delivery", "never had a billing problem": up to three words between.
     negated = pl.col("text_norm").str.count_matches(rf"\b{NEGATORS}\s+(?:\S+\s+){{0,3}}?(?:{alts})\b")
-    return said > negated
+    return (said.cast(pl.Int32) - negated.cast(pl.Int32)).clip(lower_bound=0)
+
+
+def category_expr(phrases: list[str]) -> pl.Expr:
+    return category_strength(phrases) > 0
 
 
 def route(df: pl.DataFrame, taxonomy: TaxonomyFile) -> pl.DataFrame:
@@ -54,3 +59,14 @@ def stance(df: pl.DataFrame, taxonomy: TaxonomyFile) -> pl.DataFrame:
         .otherwise(pl.lit("neutral"))
         .alias("stance")
     )
+
+
+def primary_category(df: pl.DataFrame, taxonomy: TaxonomyFile) -> pl.Series:
+    """The one category a mention is most about (most phrases said), or null: for
+    measuring routing against single human labels."""
+    keys = list(taxonomy.categories)  # config order breaks ties
+    strengths = df.select([category_strength(taxonomy.categories[k].phrases).alias(k) for k in keys])
+    best = strengths.select(
+        pl.when(pl.max_horizontal(keys) > 0).then(pl.concat_list(keys).list.arg_max()).otherwise(None).alias("i")
+    ).get_column("i")
+    return best.replace_strict(dict(enumerate(keys)), default=None, return_dtype=pl.String).alias("primary_category")

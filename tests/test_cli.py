@@ -18,11 +18,11 @@ def pulse(*args, env_extra=None, cwd=None):
 def test_help_lists_every_command():
     out = pulse("--help")
     assert out.returncode == 0
-    for command in ("demo", "listen", "process", "summary", "backfill"):
+    for command in ("demo", "listen", "process", "summary", "backfill", "evaluate", "schema"):
         assert command in out.stdout
 
 
-@pytest.mark.parametrize("command", ["demo", "listen", "process", "summary", "backfill"])
+@pytest.mark.parametrize("command", ["demo", "listen", "process", "summary", "backfill", "evaluate"])
 def test_each_command_has_help(command):
     out = pulse(command, "--help")
     assert out.returncode == 0 and "Usage" in out.stdout
