@@ -60,7 +60,7 @@ def test_issues_teams_praise_and_quality(model):
     top = model["top_issues"][0]
     assert (top["key"], top["negative"], top["trend"], top["team"]) == ("outage_network", 2, "new", "product_ops")
     assert top["posts"][0]["author"] == "ann", "the post with the most reach leads"
-    assert {p["phrase"] for p in top["phrases"]} == {"no signal", "outage", "network down"}
+    assert {"no signal", "outage", "network down"} <= {p["phrase"] for p in top["phrases"]}
     hr = next(t for t in model["teams"] if t["team"] == "hr")
     assert hr["praise"][0]["posts"][0]["text"] == "Thanks Priya from support!"
     assert "Customer care" in hr["shared_with"]
