@@ -12,7 +12,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PULSE_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: demo test install ui clean-data constraints
+.PHONY: demo test install ui clean-data constraints bench
 
 demo: $(STAMP)
 	$(BIN)/pulse demo
@@ -42,3 +42,7 @@ constraints:
 	  echo "# Regenerate after changing pyproject.toml: make constraints"; \
 	  .constraints-venv/bin/pip freeze --exclude-editable | grep -v '^#' | grep -v '^-e'; } > constraints.txt
 	rm -rf .constraints-venv
+
+# Throughput benchmarks against naive baselines, in one run each (see README).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_scoring.py

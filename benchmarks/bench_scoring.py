@@ -1,0 +1,74 @@
+"""Scoring throughput: the pipeline's scoring on 1, 2 and all cores against plain
+row-by-row NLTK VADER (a pandas `apply`, as one would write it by hand), on the same
+texts in the same run. Prints medians of --repeat runs and the ratios.
+
+    .venv/bin/python benchmarks/bench_scoring.py [--n 20000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from datetime import datetime, timezone
+
+import polars as pl
+
+from tasks.clean import readable_text
+from tasks.config import load_config
+from tasks.score import _base_analyzer, score_sentiment, score_texts
+from tasks.sources import file_import
+
+
+def sample_texts(n: int) -> list[str]:
+    """Texts shaped like the bundled sample (lengths, emoji, long reviews), made distinct
+    so the pipeline's 'score each distinct text once' does not do the work for it."""
+    cfg = load_config()
+    start, end = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+    frames = [file_import.fetch(s, b, start, end).mentions for s in cfg.sources for b in cfg.brands]
+    base = pl.concat(frames).select(readable_text(pl.col("title"), pl.col("text")).alias("t")).filter(pl.col("t") != "")
+    texts = base.get_column("t").to_list()
+    return [f"{texts[i % len(texts)]} #{i}" for i in range(n)]
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=20_000, help="texts per run (default 20,000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per contender; the median is reported")
+    args = parser.parse_args()
+
+    cfg = load_config()
+    settings = cfg.settings.sentiment.model_copy(update={"parallel_min_texts": 1})
+    texts = sample_texts(args.n)
+    frame = pl.DataFrame({"text_for_sentiment": texts, "lang": ["en"] * len(texts)})
+    cores = os.cpu_count() or 1
+
+    import pandas as pd
+
+    sia = _base_analyzer()
+    series = pd.Series(texts)
+    contenders = {"naive: pandas apply of NLTK VADER, row by row": lambda: series.apply(lambda t: sia.polarity_scores(t)["compound"])}
+    for workers in sorted({1, 2, cores}):
+        s = settings.model_copy(update={"workers": workers})
+        contenders[f"pipeline scoring, {workers} process(es)"] = lambda s=s: score_sentiment(frame, s, ["en"])
+    score_texts(texts[:100], settings.model_copy(update={"workers": cores}))  # start the worker pool outside the timings
+
+    print(f"{args.n:,} distinct texts, {cores} cores, median of {args.repeat} runs")
+    medians = {}
+    for name, fn in contenders.items():
+        medians[name] = statistics.median(timed(fn) for _ in range(args.repeat))
+    baseline = next(iter(medians.values()))
+    print(f"{'contender':<50} {'seconds':>8} {'mentions/s':>11} {'vs naive':>9}")
+    for name, secs in medians.items():
+        print(f"{name:<50} {secs:>8.2f} {args.n / secs:>11,.0f} {baseline / secs:>8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
