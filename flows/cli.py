@@ -130,16 +130,19 @@ def process(
 @app.command()
 def summary(
     brand: Annotated[str, typer.Option("--brand", help="Brand id from config/brands.yaml.")],
-    week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2026-W47.")],
+    week: Annotated[Optional[str], typer.Option("--week", help="ISO week, e.g. 2026-W47. Default: the last full week.")] = None,
+    resend: Annotated[bool, typer.Option("--resend", help="Post to the webhook even if this content was delivered before.")] = False,
 ) -> None:
-    """Write the weekly cross-team summary for one brand and ISO week."""
+    """Write the weekly cross-team summary for one brand and ISO week, and deliver it
+    to the webhook named in config/settings.yaml (if its variable is set)."""
     from tasks.summary import week_days
 
     _config().brand(brand)
-    week_days(week)
+    if week is not None:
+        week_days(week)
     from flows.weekly_summary import weekly_summary_flow
 
-    paths = weekly_summary_flow(brand=brand, week=week)
+    paths = weekly_summary_flow(brand=brand, week=week, resend=resend)
     for kind, path in paths.items():
         console.print(f"{kind:9} {Path(path).resolve()}")
 

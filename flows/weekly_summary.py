@@ -4,9 +4,11 @@ and Prefect artifacts with stable keys so the UI keeps the history week by week.
 from __future__ import annotations
 
 import json
+import os
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -14,10 +16,10 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.orchestration import IO_RETRIES, artifact_key, day_bounds
 from tasks.config import Config, load_config
-from tasks.emerging import emerging_phrases
+from tasks.deliver import deliver, messages
 from tasks.stages import StageStats
 from tasks.storage import Lake, write_text
-from tasks.summary import build_summary, render_html, render_markdown, week_days, week_label
+from tasks.summary import BASELINE_WEEKS, build_summary, render_html, render_markdown, week_days, week_label
 
 
 @task(name="build-weekly-summary", cache_policy=NO_CACHE, **IO_RETRIES)
@@ -26,25 +28,19 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     lake = Lake()
     brand = cfg.brand(brand_id)
     days = week_days(week)
-    previous = week_days(week_label(days[0] - timedelta(days=7)))
     this_week = lake.read("scored", brand.id, days)
-    baseline_days = [days[0] - timedelta(days=i) for i in range(28, 0, -1)]  # the four weeks before
-    board = cfg.settings.board
-    emerging = emerging_phrases(
-        this_week, lake.read("scored", brand.id, baseline_days), 7, len(baseline_days), ignore=[*brand.terms, brand.name],
-        min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift,
-    )
+    before = [days[0] - timedelta(days=i) for i in range(7 * BASELINE_WEEKS, 0, -1)]
     model = build_summary(
         brand,
         week,
         this_week=this_week,
-        last_week=lake.read("scored", brand.id, previous),
+        before=lake.read("scored", brand.id, before),
         competitor_volume={c: lake.read("scored", c, days).height for c in brand.competitors},
         quarantine=lake.read_quarantine(brand.id, days),
         taxonomy=cfg.taxonomy,
         settings=cfg.settings.summary,
+        board=cfg.settings.board,
         gates=lake.read_gates(brand.id, *day_bounds(days[0], days[-1])),
-        emerging=emerging,
     )
     out = lake.report_dir(brand.id, week)
     markdown = render_markdown(model)
@@ -68,12 +64,35 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     return stats, {k: str(p) for k, p in paths.items()}
 
 
+@task(name="deliver-weekly-summary", cache_policy=NO_CACHE)
+def deliver_report(cfg: Config, brand_id: str, week: str, model_path: str, resend: bool) -> str:
+    """Post the summary to the configured webhook; retries live in the HTTP session."""
+    settings = cfg.settings.delivery
+    url = os.environ.get(settings.webhook_url_env)
+    if not url:
+        return f"not delivered: {settings.webhook_url_env} is not set"
+    model = json.loads(Path(model_path).read_text(encoding="utf-8"))
+    return deliver(messages(model, settings.mode), url, Lake().delivery_receipt(brand_id, week), resend=resend, retries=settings.retries)
+
+
+def week_to_summarise(timezone_name: str) -> str:
+    """The last full ISO week before the run's scheduled time (in the brand's time zone),
+    so a retry or a late run of Monday's schedule still writes the same week."""
+    from prefect.runtime import flow_run
+
+    scheduled = flow_run.scheduled_start_time
+    moment = datetime.fromtimestamp(scheduled.timestamp(), ZoneInfo(timezone_name)) if scheduled else datetime.now(ZoneInfo(timezone_name))
+    return week_label(moment.date() - timedelta(days=7))
+
+
 @flow(name="weekly-summary", log_prints=True)
-def weekly_summary_flow(brand: str, week: str) -> dict[str, str]:
-    """Write the weekly cross-team summary of `brand` for ISO `week` (e.g. 2026-W47)."""
+def weekly_summary_flow(brand: str, week: str | None = None, resend: bool = False) -> dict[str, str]:
+    """Write the weekly cross-team summary of `brand` for ISO `week` (e.g. 2026-W47;
+    default: the last full week before the run's scheduled time) and deliver it."""
     cfg = load_config()
+    week = week or week_to_summarise(cfg.brand(brand).timezone)
     week_days(week)  # a bad week label fails here, before any task runs
     _, paths = build_report(cfg, brand, week)
     print(f"Weekly summary for {brand} {week}: {Path(paths['html']).resolve()}")
+    print(deliver_report(cfg, brand, week, paths["json"], resend))
     return paths
-

@@ -28,6 +28,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Promise(Strict):
+    """Something marketing promised, and the phrases customers use when they talk about it."""
+
+    name: str
+    phrases: list[str] = Field(min_length=1)
+
+
 class Brand(Strict):
     id: str = Field(pattern=SLUG)
     name: str
@@ -36,6 +43,7 @@ class Brand(Strict):
     competitors: list[str] = []
     languages: list[str] = ["en"]
     timezone: str = "UTC"
+    promises: list[Promise] = []
 
     @field_validator("timezone")
     @classmethod
@@ -181,6 +189,8 @@ class SummarySettings(Strict):
     top_issues: PositiveInt = 5
     posts_per_issue: PositiveInt = 3
     mask_pii: bool = True
+    spike_z: float = Field(3.0, gt=0)  # robust z-score over the four weeks before
+    spike_min_mentions: PositiveInt = 20
 
 
 def _check_cron(v: str) -> str:
@@ -214,12 +224,22 @@ class DemoSettings(Strict):
         return self
 
 
+class DeliverySettings(Strict):
+    """Where the weekly summary is posted. The URL is a secret, so config names the
+    environment variable that holds it; unset means no delivery."""
+
+    webhook_url_env: str = Field("PULSE_WEBHOOK_URL", pattern=r"^[A-Z_][A-Z0-9_]*$")
+    mode: Literal["digest", "per_team"] = "digest"
+    retries: int = Field(4, ge=0, le=10)
+
+
 class SettingsFile(Strict):
     sentiment: SentimentSettings = SentimentSettings()
     cleaning: CleaningSettings = CleaningSettings()
     listen: ListenSettings = ListenSettings()
     summary: SummarySettings = SummarySettings()
     board: BoardSettings = BoardSettings()
+    delivery: DeliverySettings = DeliverySettings()
     schedules: Schedules = Schedules()
     demo: DemoSettings = DemoSettings()
 

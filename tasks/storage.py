@@ -98,6 +98,9 @@ class Lake:
     def board_dir(self, brand: str, day: date) -> Path:
         return self.root / "reports" / f"brand={_safe(brand)}" / f"day={day.isoformat()}"
 
+    def delivery_receipt(self, brand: str, week: str) -> Path:
+        return self.root / "state" / "deliveries" / f"brand={_safe(brand)}" / f"week={_safe(week)}.json"
+
     def cursor_path(self, source: str, brand: str) -> Path:
         return self.root / "state" / "cursors" / f"source={_safe(source)}" / f"brand={_safe(brand)}.json"
 

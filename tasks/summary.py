@@ -15,9 +15,13 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader
 
-from tasks.config import Brand, SummarySettings, TaxonomyFile
+from tasks.config import BoardSettings, Brand, SummarySettings, TaxonomyFile
+from tasks.digest import digest
+from tasks.emerging import emerging_phrases
 from tasks.errors import ConfigError
 from tasks.privacy import mask_text
+from tasks.promises import promise_gap
+from tasks.spikes import find_spikes
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -162,26 +166,61 @@ def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: Taxonomy
     return issues, praise
 
 
+BASELINE_WEEKS = 4
+
+
 def build_summary(
     brand: Brand,
     week: str,
     this_week: pl.DataFrame,
-    last_week: pl.DataFrame,
+    before: pl.DataFrame,
     competitor_volume: dict[str, int],
     quarantine: pl.DataFrame,
     taxonomy: TaxonomyFile,
     settings: SummarySettings,
+    board: BoardSettings,
     gates: list[dict] | None = None,
-    emerging: list[dict] | None = None,
 ) -> dict:
-    """Everything the weekly report says, as plain data. `gates` are the quality-gate
+    """Everything the weekly report says, as plain data.
+
+    `before` holds the brand's scored mentions of the four weeks before `week` (the
+    baseline for trends, spikes and emerging phrases); `gates` are the quality-gate
     results whose windows overlap the week (as stored by the flows)."""
+    days = week_days(week)
+    last_week = before.filter(pl.col("date") >= days[0] - timedelta(days=7))
+    baseline_days = 7 * BASELINE_WEEKS
     volume, prev_volume = this_week.height, last_week.height
     net, prev_net = net_sentiment(this_week), net_sentiment(last_week)
     total_voice = volume + sum(competitor_volume.values())
     prev_counts = category_counts(last_week)
     issues, praise = rank_issues(this_week, prev_counts, taxonomy, settings)
     top_issues = issues[: settings.top_issues]
+    for issue in top_issues:
+        rows = this_week.filter(pl.col("categories").list.contains(issue["key"]) & (pl.col("stance") == "complaint"))
+        issue["digest"] = [mask_text(s) if settings.mask_pii else s for s in digest(rows.get_column("text_for_sentiment").to_list())]
+
+    history = pl.concat([before, this_week], how="vertical")
+    spikes = find_spikes(history, days, baseline_days, settings.spike_z, settings.spike_min_mentions)
+    for spike in spikes:
+        day = date.fromisoformat(spike["date"])
+        spike["posts"] = _posts(this_week.filter((pl.col("date") == day) & (pl.col("stance") == "complaint")), 3, settings.mask_pii)
+    weekly = (
+        history.with_columns(pl.col("date").map_elements(week_label, return_dtype=pl.String).alias("week"))
+        .group_by("week")
+        .agg(
+            pl.len().alias("volume"),
+            # Int64 before subtracting: boolean sums are unsigned and would wrap below zero.
+            ((pl.col("sentiment_label") == "positive").sum().cast(pl.Int64) - (pl.col("sentiment_label") == "negative").sum().cast(pl.Int64)).alias("_net"),
+            (pl.col("sentiment_label") != "unscored").sum().alias("_scored"),
+        )
+        .with_columns(pl.when(pl.col("_scored") > 0).then((100 * pl.col("_net") / pl.col("_scored")).round(1)).alias("net_sentiment"))
+        .sort("week")
+        .select("week", "volume", "net_sentiment")
+    )
+    emerging = emerging_phrases(
+        this_week, before, 7, baseline_days, ignore=[*brand.terms, brand.name],
+        min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift,
+    )
 
     teams = []
     for team, team_name in taxonomy.teams.items():
@@ -261,7 +300,11 @@ def build_summary(
         "daily": daily_rows,
         "quality": quality,
         "validation": validation,
-        "emerging": emerging or [],
+        "emerging": emerging,
+        "spikes": spikes,
+        "promises": promise_gap(this_week, brand.promises),
+        "weekly_trend": weekly.to_dicts(),
+        "issues_by_team": [{"team": t["name"], "negative": sum(i["negative"] for i in t["issues"])} for t in teams if t["issues"]],
     }
 
 

@@ -34,7 +34,7 @@ def model(cfg):
     this_week = _scored(
         [
             {"day": tue, "text_for_sentiment": "Halcyon network down, no signal <script>alert(1)</script>", "sentiment": -0.8, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "ann", "author_reach": 900, "engagement": 50},
-            {"day": tue, "text_for_sentiment": "Halcyon outage again | all day", "sentiment": -0.6, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "bob", "author_reach": 10},
+            {"day": tue, "text_for_sentiment": "Halcyon outage again | all day <img src=x onerror=alert(2)>", "sentiment": -0.6, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "bob", "author_reach": 10, "url": "https://social.example/@bob/1"},
             {"day": tue, "text_for_sentiment": "Thanks Priya from support!", "sentiment": 0.7, "sentiment_label": "positive", "categories": ["employee_praise", "customer_service"], "teams": ["customer_care", "hr"], "author_handle": "cy"},
             {"day": tue, "text_for_sentiment": "Halcyon es genial", "sentiment": None, "sentiment_label": "unscored", "lang": "es"},
         ]
@@ -44,7 +44,7 @@ def model(cfg):
     quarantine = pl.DataFrame(
         {"stage": ["clean", "clean", "listen"], "disposition": ["dropped", "dropped", "quarantined"], "reason": ["duplicate of aaa", "duplicate of bbb", "x.jsonl line 3: invalid JSON"]}
     )
-    return build_summary(cfg.brand("halcyon"), "2026-W47", this_week, last_week, {"brightwave": 4}, quarantine, cfg.taxonomy, cfg.settings.summary)
+    return build_summary(cfg.brand("halcyon"), "2026-W47", this_week, last_week, {"brightwave": 4}, quarantine, cfg.taxonomy, cfg.settings.summary, cfg.settings.board)
 
 
 def test_headline_numbers(model):
@@ -54,6 +54,7 @@ def test_headline_numbers(model):
     assert model["net_sentiment"] == -33.3 and model["net_sentiment_change"] == -133.3
     assert model["share_of_voice"] == [{"brand": "halcyon", "mentions": 4, "share_pct": 50.0}, {"brand": "brightwave", "mentions": 4, "share_pct": 50.0}]
     assert model["unscored"] == 1
+    assert model["weekly_trend"] == [{"week": "2026-W46", "volume": 1, "net_sentiment": 100.0}, {"week": "2026-W47", "volume": 4, "net_sentiment": -33.3}]
 
 
 def test_issues_teams_praise_and_quality(model):
@@ -70,10 +71,55 @@ def test_issues_teams_praise_and_quality(model):
 
 def test_reports_escape_post_text(model):
     html = render_html(model)
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
-    assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', ""), "self-contained: nothing loaded from elsewhere"
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
     md = render_markdown(model)
-    assert "<script>" not in md
+    assert "<script>" not in md and "<img" not in md
     assert "outage again \\| all day" in md, "a pipe in a post cannot break a Markdown table"
-    for heading in ("## Top issues", "## By team", "### HR", "## Data quality", "## Daily volume by sentiment"):
+    for heading in ("## Top issues", "## By team", "### HR", "## Data quality", "## Daily volume by sentiment", "## Spikes", "## Week over week"):
         assert heading in md
+
+
+def test_html_is_self_contained(model):
+    from html.parser import HTMLParser
+
+    class Refs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.refs = set(), set()
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.add(tag)
+            self.refs |= {v for k, v in attrs if k in ("href", "src", "action", "srcset", "poster", "data")}
+
+    parser = Refs()
+    html = render_html(model)
+    parser.feed(html)
+    assert parser.refs == {"https://social.example/@bob/1"}, "no reference but the links to the posts themselves"
+    assert not parser.tags & {"script", "link", "img", "iframe", "object"}
+    assert "url(" not in html and "@import" not in html
+
+
+def test_rendering_twice_gives_identical_bytes(model):
+    assert render_html(model).encode() == render_html(model).encode()
+    assert render_markdown(model).encode() == render_markdown(model).encode()
+
+
+@pytest.mark.parametrize(
+    "scheduled, zone, week",
+    [
+        ("2026-11-23T08:00:00+00:00", "Europe/London", "2026-W47"),  # Monday's run: the week just ended
+        ("2026-11-24T15:00:00+00:00", "Europe/London", "2026-W47"),  # late or retried: still that week
+        ("2026-11-22T20:00:00+00:00", "Europe/London", "2026-W46"),  # Sunday evening in London ...
+        ("2026-11-22T20:00:00+00:00", "Pacific/Auckland", "2026-W47"),  # ... is Monday morning in Auckland
+    ],
+)
+def test_scheduled_runs_summarise_the_week_before_their_scheduled_time(monkeypatch, scheduled, zone, week):
+    from datetime import datetime as dt
+
+    import prefect.runtime.flow_run as flow_run
+
+    from flows.weekly_summary import week_to_summarise
+
+    monkeypatch.setitem(flow_run.FIELDS, "scheduled_start_time", lambda: dt.fromisoformat(scheduled))
+    assert week_to_summarise(zone) == week

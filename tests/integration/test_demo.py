@@ -84,6 +84,11 @@ def test_weekly_report_tells_the_storylines(demo_runs):
     assert "### After-sales / warranty" in md and "### HR" in md
     assert "Priya" in md.split("### HR")[1].split("###")[0], "praise for the named agent reaches HR"
     assert "<svg" in html and "<script" not in html
+    spikes = md.split("## Spikes")[1].split("\n## ")[0]
+    assert "**2026-11-18**" in spikes and "unusual volume" in spikes, "the outage day is called out as a spike"
+    issue = md.split("### 1. Outage / network")[1].split("\n### ")[0]
+    assert "In their words:" in issue and "“outage”" in issue
+    assert "Digest, in their words:" in issue
 
 
 def test_daily_board_of_the_outage_day(demo_runs):
