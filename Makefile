@@ -46,3 +46,4 @@ constraints:
 # Throughput benchmarks against naive baselines, in one run each (see README).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_summary.py

@@ -19,12 +19,14 @@ def _shingles(keys: pl.DataFrame) -> pl.DataFrame:
     """(row, shingle) pairs: each text's word pairs (its one word if it has only one).
     Pairs keep some order, so two long posts on one topic do not look alike merely
     because they share a vocabulary."""
-    words = keys.select("row", pl.col("key").str.split(" ").alias("w"))
-    pairs = words.with_columns(
-        pl.when(pl.col("w").list.len() > 1).then(pl.col("w").list.head(pl.col("w").list.len() - 1)).otherwise(pl.col("w")).alias("a"),
-        pl.when(pl.col("w").list.len() > 1).then(pl.col("w").list.tail(pl.col("w").list.len() - 1)).otherwise(pl.lit([""], pl.List(pl.String))).alias("b"),
-    ).explode("a", "b")
-    return pairs.select("row", pl.concat_str(["a", "b"], separator=" ").alias("shingle")).unique()
+    words = keys.select("row", pl.col("key").str.split(" ").alias("w")).explode("w")
+    following = pl.col("w").shift(-1).over("row")
+    pairs = words.with_columns(following.alias("next"), pl.len().over("row").alias("n"))
+    return (
+        pairs.filter(pl.col("next").is_not_null() | (pl.col("n") == 1))
+        .select("row", pl.concat_str(["w", "next"], separator=" ", ignore_nulls=True).alias("shingle"))
+        .unique()
+    )
 
 
 def near_duplicate_groups(keys: pl.Series, partitions: pl.Series, threshold: float) -> pl.Series:

@@ -28,25 +28,29 @@ def phrase_counts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3)) -> pl.DataF
     if df.is_empty():
         return pl.DataFrame(schema={"phrase": pl.String, "mentions": pl.UInt32})
     tokens = (
-        df.select("mention_id", pl.col("text_norm").str.extract_all(r"[a-z][a-z0-9']*").alias("tok"))
+        # The first 150 words of a post: a pasted log or a long blog post should not
+        # outweigh a hundred tweets, and it bounds the work.
+        df.select("mention_id", pl.col("text_norm").str.extract_all(r"[a-z][a-z0-9']*").list.head(150).alias("tok"))
         .explode("tok")
         .drop_nulls("tok")
-        .with_columns(pl.int_range(pl.len()).over("mention_id").alias("pos"))
     )
     grams = []
     for n in sizes:
-        parts = [pl.col("tok").shift(-k).over("mention_id", order_by="pos") for k in range(n)]
+        # A plain shift over the exploded words, kept only where all n words come from
+        # one mention: linear, where a per-mention window would group millions of rows.
+        parts = [pl.col("tok").shift(-k) for k in range(n)]
+        same = pl.col("mention_id").shift(-(n - 1)) == pl.col("mention_id")
         grams.append(
             tokens.select(
                 "mention_id",
                 pl.concat_str(parts, separator=" ").alias("phrase"),
-                parts[0].is_in(STOPWORDS).alias("bad_start"),
-                parts[-1].is_in(STOPWORDS).alias("bad_end"),
-            ).filter(pl.col("phrase").is_not_null() & ~pl.col("bad_start") & ~pl.col("bad_end"))
+                (same.fill_null(False) & ~parts[0].is_in(STOPWORDS) & ~parts[-1].fill_null("").is_in(STOPWORDS)).alias("keep"),
+            )
+            .filter("keep")
+            .drop("keep")
         )
     return (
         pl.concat(grams)
-        .select("mention_id", "phrase")
         .unique()
         .group_by("phrase")
         .agg(pl.len().cast(pl.UInt32).alias("mentions"))

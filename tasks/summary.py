@@ -104,12 +104,18 @@ def _posts(df: pl.DataFrame, n: int, mask: bool = True) -> list[dict]:
 
 
 def _phrases(df: pl.DataFrame, phrases: list[str], n: int = 5) -> list[dict]:
-    counts = []
-    for p in phrases:
-        c = df.select(pl.col("text_norm").str.contains(rf"\b{re.escape(p.lower())}\b").sum()).item()
-        if c:
-            counts.append({"phrase": p, "mentions": c})
-    return sorted(counts, key=lambda x: (-x["mentions"], x["phrase"]))[:n]
+    """The taxonomy phrases these posts use most, each counted once per post (one regex pass)."""
+    alts = "|".join(re.escape(p.lower()) for p in sorted(phrases, key=len, reverse=True))
+    found = (
+        df.select("mention_id", pl.col("text_norm").str.extract_all(rf"\b(?:{alts})\b").alias("phrase"))
+        .explode("phrase")
+        .drop_nulls("phrase")
+        .unique()
+        .group_by("phrase")
+        .agg(pl.len().alias("mentions"))
+        .sort(["mentions", "phrase"], descending=[True, False])
+    )
+    return found.head(n).to_dicts()
 
 
 def _authors(df: pl.DataFrame, n: int = 5) -> list[dict]:
@@ -197,7 +203,9 @@ def build_summary(
     top_issues = issues[: settings.top_issues]
     for issue in top_issues:
         rows = this_week.filter(pl.col("categories").list.contains(issue["key"]) & (pl.col("stance") == "complaint"))
-        issue["digest"] = [mask_text(s) if settings.mask_pii else s for s in digest(rows.get_column("text_for_sentiment").to_list())]
+        # The 2,000 most seen posts stand for the rest: the digest is read, not counted.
+        seen = rows.sort(["dup_count", "engagement", "mention_id"], descending=[True, True, False], nulls_last=True).head(2000)
+        issue["digest"] = [mask_text(s) if settings.mask_pii else s for s in digest(seen.get_column("text_for_sentiment").to_list())]
 
     history = pl.concat([before, this_week], how="vertical")
     spikes = find_spikes(history, days, baseline_days, settings.spike_z, settings.spike_min_mentions)

@@ -1,0 +1,91 @@
+"""The weekly summary of one brand over a week of N scored mentions: time and peak memory.
+
+Scored mentions are made from the bundled sample (cleaned, routed and scored by the
+pipeline's own functions), then repeated with fresh ids over the week and the four
+weeks before. Each measurement runs in a fresh process so peak memory is its own.
+
+    .venv/bin/python benchmarks/bench_summary.py [--n 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import polars as pl
+
+WEEK = "2026-W47"
+
+
+def build_week(n: int, out: Path) -> None:
+    from tasks.clean import clean_mentions
+    from tasks.config import load_config
+    from tasks.issues import route, stance
+    from tasks.score import score_sentiment
+    from tasks.sources import file_import
+
+    cfg = load_config()
+    brand = cfg.brand("halcyon")
+    start, end = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+    raw = pl.concat([file_import.fetch(s, brand, start, end).mentions for s in cfg.sources])
+    clean = clean_mentions(raw, brand, cfg.settings.cleaning).mentions
+    scored = stance(score_sentiment(route(clean, cfg.taxonomy), cfg.settings.sentiment, brand.languages), cfg.taxonomy)
+    # n rows in the week, n/2 spread over the four weeks before (the baseline).
+    monday = date(2026, 11, 16)
+    for name, rows, first, days in (("week", n, monday, 7), ("before", n // 2, monday - timedelta(days=28), 28)):
+        reps = scored.sample(rows, with_replacement=True, seed=7)
+        reps = reps.with_columns(
+            pl.format("{}{}", pl.lit(name[0]), pl.int_range(rows)).alias("mention_id"),
+            (pl.lit(first) + pl.duration(days=pl.int_range(rows) % days)).cast(pl.Date).alias("date"),
+        )
+        reps.write_parquet(out / f"{name}.parquet")
+
+
+def measure(folder: Path) -> dict:
+    from tasks.config import load_config
+    from tasks.summary import build_summary, render_html, render_markdown
+
+    cfg = load_config()
+    this_week, before = pl.read_parquet(folder / "week.parquet"), pl.read_parquet(folder / "before.parquet")
+    t0 = time.perf_counter()
+    model = build_summary(
+        cfg.brand("halcyon"), WEEK, this_week, before, {"brightwave": 250_000}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}),
+        cfg.taxonomy, cfg.settings.summary, cfg.settings.board,
+    )
+    render_markdown(model), render_html(model)
+    seconds = time.perf_counter() - t0
+    return {"mentions": this_week.height, "seconds": round(seconds, 2), "peak_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory. VmHWM starts afresh at exec, unlike
+    ru_maxrss, which a child inherits from the process that forked it."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="scored mentions in the week (default 1,000,000)")
+    parser.add_argument("--dir", type=Path, default=Path("benchmarks/.data"), help="where the generated week is kept")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.dir)))
+        return
+    args.dir.mkdir(parents=True, exist_ok=True)
+    build_week(args.n, args.dir)
+    result = json.loads(subprocess.run([sys.executable, __file__, "--measure", "--dir", str(args.dir)], check=True, capture_output=True, text=True).stdout)
+    print(f"weekly summary of {result['mentions']:,} scored mentions: {result['seconds']} s, peak memory {result['peak_rss_mb']} MB (whole process)")
+
+
+if __name__ == "__main__":
+    main()
