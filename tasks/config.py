@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -97,8 +97,80 @@ class FileSource(Strict):
     url_template: str | None = None
 
 
+class ApiSource(Strict):
+    """Settings every API connector shares. Secrets are never here: only the names of
+    the environment variables that hold them (`*_env`)."""
+
+    name: str = Field(pattern=SLUG)
+    enabled: bool = True
+    base_url: str
+    timeout_seconds: float = Field(20.0, gt=0)
+    retries: int = Field(4, ge=0, le=10)  # per request, on 429 / 5xx / connection errors
+    backoff_seconds: float = Field(1.0, ge=0)  # 1 s, 2 s, 4 s, ... (+ jitter, or Retry-After)
+    max_wait_seconds: float = Field(300.0, ge=0)  # longest rate-limit pause before giving up the wait
+    max_pages: PositiveInt = 20  # per window and query: a runaway cursor stops here
+    page_size: PositiveInt = 100
+    max_window_hours: PositiveInt | None = None  # longer windows are split (APIs cap hits per query)
+    queries: dict[str, str] = {}  # brand id -> the query in this API's own syntax, overriding the brand's terms
+
+
+class HackerNewsSource(ApiSource):
+    kind: Literal["hackernews"]
+    base_url: str = "https://hn.algolia.com/api/v1"
+    tags: list[Literal["story", "comment"]] = ["story", "comment"]
+    max_window_hours: PositiveInt | None = 24  # Algolia returns at most 1,000 hits per query
+
+
+class RedditSource(ApiSource):
+    kind: Literal["reddit"]
+    base_url: str = "https://oauth.reddit.com"
+    token_url: str = "https://www.reddit.com/api/v1/access_token"
+    client_id_env: str = "REDDIT_CLIENT_ID"
+    client_secret_env: str = "REDDIT_CLIENT_SECRET"
+
+
+class MastodonSource(ApiSource):
+    kind: Literal["mastodon"]
+    base_url: str = "https://mastodon.social"  # one source per instance
+    token_env: str | None = "MASTODON_TOKEN"  # status search needs a token; hashtag timelines do not
+    hashtags: bool = True
+    search: bool = True
+
+
+class BlueskySource(ApiSource):
+    kind: Literal["bluesky"]
+    base_url: str = "https://bsky.social/xrpc"
+    handle_env: str = "BLUESKY_HANDLE"
+    app_password_env: str = "BLUESKY_APP_PASSWORD"
+
+
+class StackExchangeSource(ApiSource):
+    kind: Literal["stackexchange"]
+    base_url: str = "https://api.stackexchange.com/2.3"
+    sites: list[str] = Field(["stackoverflow"], min_length=1)
+    key_env: str | None = "STACKEXCHANGE_KEY"  # optional: raises the daily quota
+
+
+class GitHubSource(ApiSource):
+    kind: Literal["github"]
+    base_url: str = "https://api.github.com"  # or https://<host>/api/v3 for GitHub Enterprise
+    token_env: str | None = "GITHUB_TOKEN"  # optional: raises the rate limit
+
+
+class RssSource(ApiSource):
+    kind: Literal["rss"]
+    base_url: str = ""
+    feeds: list[str] = Field(min_length=1)
+
+
+Source = Annotated[
+    FileSource | HackerNewsSource | RedditSource | MastodonSource | BlueskySource | StackExchangeSource | GitHubSource | RssSource,
+    Field(discriminator="kind"),
+]
+
+
 class SourcesFile(Strict):
-    sources: list[FileSource] = Field(min_length=1)
+    sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _unique(self) -> "SourcesFile":
@@ -250,7 +322,7 @@ class Config:
     def __init__(self, root: Path, brands: BrandsFile, sources: SourcesFile, taxonomy: TaxonomyFile, settings: SettingsFile):
         self.root = root
         self.brands = brands.brands
-        self.sources = [s.model_copy(update={"path": (root / s.path).resolve()}) for s in sources.sources]
+        self.sources = [s.model_copy(update={"path": (root / s.path).resolve()}) if isinstance(s, FileSource) else s for s in sources.sources]
         self.taxonomy = taxonomy
         self.settings = settings
 
@@ -264,7 +336,7 @@ class Config:
     def brand_ids(self) -> list[str]:
         return [b.id for b in self.brands]
 
-    def enabled_sources(self, names: list[str] | None = None) -> list[FileSource]:
+    def enabled_sources(self, names: list[str] | None = None) -> list["Source"]:
         known = {s.name: s for s in self.sources}
         if names:
             unknown = [n for n in names if n not in known]
@@ -301,11 +373,20 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
+SOURCE_KINDS = ("file", "hackernews", "reddit", "mastodon", "bluesky", "stackexchange", "github", "rss")
+
+
 def _explain(path: Path, err: ValidationError) -> ConfigError:
     first = err.errors()[0]
-    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    # Tagged unions put the tag in the location ("sources.0.file.colour"): a user wrote "sources.0.colour".
+    loc = [p for p in first["loc"] if p not in SOURCE_KINDS]
     msg = first["msg"].removeprefix("Value error, ")
     got = f" (got {first['input']!r})" if first["type"] not in ("missing", "model_attributes_type") and "input" in first else ""
+    if first["type"] == "union_tag_invalid":
+        loc.append("kind")
+        msg = f"unknown kind (expected one of {first['ctx']['expected_tags']})"
+        got = f" (got {first['ctx']['tag']!r})"
+    key = ".".join(str(p) for p in loc) or "(top level)"
     more = f" [and {err.error_count() - 1} more problem(s)]" if err.error_count() > 1 else ""
     return ConfigError(f"{path}: {key}: {msg}{got}{more}")
 

@@ -2,18 +2,30 @@
 
 A connector's `fetch(source, brand, start, end)` returns the mentions of one brand
 published in [start, end) as canonical raw rows, plus the records it could not use
-(as quarantine rows with their reason). It never writes: the listen flow commits.
+(as quarantine rows with their reason). It never writes: the listen flow commits, and
+moves the source's cursor only when `complete` is true.
+
+Connectors build rows with `mention()` and `reject()` below, and speak HTTP through
+`tasks.sources.http.HttpClient`, so mapping, retries and rate limits work one way.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 import polars as pl
 
-from tasks.config import Brand, FileSource
+from tasks import schema
+from tasks.config import SOURCE_KINDS, Brand
+from tasks.errors import ConfigError
+from tasks.sources.http import FetchStats
+
+MODULES = {"file": "file_import"}
 
 
 @dataclass
@@ -22,12 +34,66 @@ class Fetched:
     rejects: pl.DataFrame  # quarantine schema
     seen: int  # records the query returned in the window, before any were set aside
     dropped: dict[str, int] = field(default_factory=dict)  # counted, not kept: reason -> rows
+    complete: bool = True  # False when a page could not be read: the cursor must not move
+    stats: FetchStats = field(default_factory=FetchStats)
 
 
-Fetch = Callable[[FileSource, Brand, datetime, datetime], Fetched]
+Fetch = Callable[[Any, Brand, datetime, datetime], Fetched]
 
 
 def connector(kind: str) -> Fetch:
-    from tasks.sources import file_import
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"no connector for source kind {kind!r}")
+    module = importlib.import_module(f"tasks.sources.{MODULES.get(kind, kind)}")
+    return module.fetch
 
-    return {"file": file_import.fetch}[kind]
+
+def mention(source: str, brand: str, native_id: Any, created_at: datetime, text: str | None, payload: Any, **fields: Any) -> dict:
+    """One canonical raw row. `fields` may set url, author_handle, author_reach,
+    engagement, title and lang_hint; `payload` is kept whole for audit."""
+    native_id = str(native_id)
+    row = {
+        "mention_id": schema.mention_id(source, native_id),
+        "source": source,
+        "native_id": native_id,
+        "brand": brand,
+        "created_at": created_at,
+        "date": created_at.date(),
+        "text": text or "",
+        "raw_payload": payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str),
+    }
+    unknown = set(fields) - {"url", "author_handle", "author_reach", "engagement", "title", "lang_hint"}
+    if unknown:
+        raise TypeError(f"unknown mention fields {sorted(unknown)}")
+    return row | fields
+
+
+def reject(source: str, brand: str, reason: str, record: Any, created_at: datetime | None = None) -> dict:
+    """One quarantine row for a record (or a whole page) the connector could not use."""
+    return {
+        "stage": "listen",
+        "disposition": "quarantined",
+        "reason": reason,
+        "source": source,
+        "brand": brand,
+        "created_at": created_at,
+        "date": created_at.date() if created_at else None,
+        "record": record if isinstance(record, str) else json.dumps(record, ensure_ascii=False, sort_keys=True, default=str),
+    }
+
+
+def fetched(rows: list[dict], rejects: list[dict], seen: int, *, complete: bool = True, stats: FetchStats | None = None) -> Fetched:
+    """Frames from rows; a post returned twice in one window (overlapping pages) is kept once."""
+    mentions = pl.DataFrame(rows, schema=schema.RAW) if rows else schema.empty("raw")
+    unique = mentions.unique("mention_id", keep="last", maintain_order=True)
+    dropped = {"returned twice in one window": mentions.height - unique.height} if unique.height < mentions.height else {}
+    quarantined = pl.DataFrame(rejects, schema=schema.QUARANTINE) if rejects else schema.empty("quarantine")
+    return Fetched(unique, quarantined, seen, dropped, complete, stats or FetchStats())
+
+
+def secret(name: str | None, source: str, required: bool = True) -> str | None:
+    """A credential from the environment variable config names; never from a file."""
+    value = os.environ.get(name) if name else None
+    if required and not value:
+        raise ConfigError(f"source {source!r} needs the environment variable {name} (see README: enabling sources)")
+    return value

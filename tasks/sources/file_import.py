@@ -17,12 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
-from tasks import schema
 from tasks.config import Brand, FieldMap, FileSource
 from tasks.errors import SourceError
-from tasks.sources import Fetched
+from tasks.sources import Fetched, fetched, mention, reject
 
 csv.field_size_limit(10**8)  # exported blog posts and pasted logs are long
 
@@ -115,22 +112,15 @@ def map_record(rec: dict, fields: FieldMap, source: FileSource, brand: str) -> t
     if source.url_template:
         url = source.url_template.format(native_id=native_id, url=url or "")
     lang = _get(rec, fields.lang) if fields.lang else None
-    return {
-        "mention_id": schema.mention_id(source.name, native_id),
-        "source": source.name,
-        "native_id": native_id,
-        "brand": brand,
-        "created_at": created,
-        "date": created.date(),
-        "url": url,
-        "author_handle": _get(rec, fields.author_handle) if fields.author_handle else None,
-        "author_reach": _combine(rec, fields.author_reach, numeric=True),
-        "engagement": _combine(rec, fields.engagement, numeric=True),
-        "title": _combine(rec, fields.title, numeric=False),
-        "text": _combine(rec, fields.text, numeric=False) or "",
-        "lang_hint": re.split(r"[,\s]+", str(lang).strip())[0].lower() or None if lang else None,
-        "raw_payload": json.dumps(rec, ensure_ascii=False, sort_keys=True),
-    }, None
+    return mention(
+        source.name, brand, native_id, created, _combine(rec, fields.text, numeric=False), rec,
+        url=url,
+        author_handle=_get(rec, fields.author_handle) if fields.author_handle else None,
+        author_reach=_combine(rec, fields.author_reach, numeric=True),
+        engagement=_combine(rec, fields.engagement, numeric=True),
+        title=_combine(rec, fields.title, numeric=False),
+        lang_hint=re.split(r"[,\s]+", str(lang).strip())[0].lower() or None if lang else None,
+    ), None
 
 
 def fetch(source: FileSource, brand: Brand, start: datetime, end: datetime) -> Fetched:
@@ -156,22 +146,8 @@ def fetch(source: FileSource, brand: Brand, start: datetime, end: datetime) -> F
         # Undated rejects belong to no window: every run sees them and they are kept as a set.
         seen += 1
         if row is None:
-            rejects.append(
-                {
-                    "stage": "listen",
-                    "disposition": "quarantined",
-                    "reason": f"{source.path.name} line {line_no}: {error}",
-                    "source": source.name,
-                    "brand": brand.id,
-                    "record": text,
-                }
-            )
+            rejects.append(reject(source.name, brand.id, f"{source.path.name} line {line_no}: {error}", text))
         else:
             rows.append(row)
 
-    mentions = pl.DataFrame(rows, schema=schema.RAW) if rows else schema.empty("raw")
-    # A repeated id inside one window is the same post twice (an export quirk): keep one.
-    unique = mentions.unique("mention_id", keep="last", maintain_order=True)
-    dropped = {"same id twice in the export": mentions.height - unique.height} if unique.height < mentions.height else {}
-    quarantined = pl.DataFrame(rejects, schema=schema.QUARANTINE) if rejects else schema.empty("quarantine")
-    return Fetched(unique, quarantined, seen, dropped)
+    return fetched(rows, rejects, seen)

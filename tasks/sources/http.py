@@ -1,0 +1,191 @@
+"""HTTP for connectors: one session per source and window, with timeouts, retries and
+rate limits handled in one place.
+
+- 429 and 5xx answers (and connection errors) are retried by urllib3 with exponential
+  backoff and jitter, honouring `Retry-After`.
+- Any other 4xx fails at once with the response's own message.
+- When a response says the quota is spent (`X-RateLimit-Remaining: 0` or Stack
+  Exchange's `backoff`), the client waits until the reset the API gives, up to
+  `max_wait_seconds`, before its next request.
+- A body that is not valid JSON raises MalformedPayload with the text, so the connector
+  can quarantine it and mark the window incomplete.
+
+Secrets travel in headers only, so URLs in messages never carry them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from tasks.errors import SourceError
+
+USER_AGENT = "social-pulse/0.1 (social listening; +https://example.invalid/social-pulse)"
+
+
+class MalformedPayload(Exception):
+    """The API answered 2xx with a body that is not the JSON it promised."""
+
+    def __init__(self, reason: str, body: str):
+        super().__init__(reason)
+        self.reason, self.body = reason, body
+
+
+@dataclass
+class FetchStats:
+    """What one window's fetching did: shown per source in the listen artifact."""
+
+    pages: int = 0
+    retries: int = 0
+    rate_limit_waits: int = 0
+    waited_seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+class _CountingRetry(Retry):
+    """urllib3's Retry, telling FetchStats each time it retries."""
+
+    stats: FetchStats | None = None
+
+    def increment(self, *args, **kwargs):
+        new = super().increment(*args, **kwargs)
+        new.stats = self.stats
+        if self.stats is not None:
+            self.stats.retries += 1
+        return new
+
+
+def reset_in_seconds(value: str | None, now: float) -> float | None:
+    """A rate-limit reset header as seconds from now: ISO time (Mastodon), epoch
+    seconds (GitHub) or seconds to wait (Reddit)."""
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        try:
+            return max(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() - now, 0.0)
+        except ValueError:
+            return None
+    return max(number - now, 0.0) if number > 1e9 else max(number, 0.0)
+
+
+class HttpClient:
+    def __init__(
+        self,
+        source: str,
+        base_url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: float = 20.0,
+        retries: int = 4,
+        backoff: float = 1.0,
+        max_wait_seconds: float = 300.0,
+        stats: FetchStats | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.source, self.base_url, self.timeout = source, base_url.rstrip("/"), timeout
+        self.stats = stats or FetchStats()
+        self.sleep, self.max_wait = sleep, max_wait_seconds
+        self._not_before = 0.0
+        retry = _CountingRetry(
+            total=retries,
+            backoff_factor=backoff,
+            backoff_jitter=backoff / 2,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"GET", "POST"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        retry.stats = self.stats
+        self.session = requests.Session()
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})})
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> "HttpClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        wait = self._not_before - time.time()
+        if wait > 0:
+            self.stats.rate_limit_waits += 1
+            self.stats.waited_seconds += wait
+            self.sleep(wait)
+        url = self.url(path)
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as e:
+            raise SourceError(f"source {self.source!r}: {method} {url.split('?')[0]} failed: {type(e).__name__}") from None
+        self._note_rate_limit(response)
+        if response.status_code >= 400:
+            raise SourceError(f"source {self.source!r}: HTTP {response.status_code} from {url.split('?')[0]}: {_message(response)}")
+        self.stats.pages += 1
+        return response
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None, **kwargs) -> Any:
+        response = self.request("GET", path, params=params, **kwargs)
+        return parse_json(response)
+
+    def _note_rate_limit(self, response: requests.Response) -> None:
+        h = {k.lower(): v for k, v in response.headers.items()}
+        remaining = h.get("x-ratelimit-remaining")
+        try:
+            spent = remaining is not None and float(remaining) < 1
+        except ValueError:
+            spent = False
+        if spent:
+            seconds = reset_in_seconds(h.get("x-ratelimit-reset"), time.time())
+            if seconds is not None:
+                self._not_before = time.time() + min(seconds, self.max_wait)
+
+    def back_off(self, seconds: float) -> None:
+        """An API asked for a pause in its body (Stack Exchange's `backoff`)."""
+        self._not_before = max(self._not_before, time.time() + min(seconds, self.max_wait))
+
+
+def parse_json(response: requests.Response) -> Any:
+    text = response.text
+    try:
+        return response.json()
+    except ValueError as e:
+        kind = "truncated JSON" if text.lstrip().startswith(("{", "[")) else "not JSON"
+        raise MalformedPayload(f"{kind} from {response.url.split('?')[0]}: {e}", text[:100_000]) from None
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200].strip() or response.reason
+    if isinstance(body, dict):
+        for key in ("message", "error_message", "error_description", "error"):
+            if isinstance(body.get(key), str):
+                return body[key][:200]
+    return str(body)[:200]
+
+
+def utc(ts: float | int | str | None) -> datetime | None:
+    from tasks.sources.file_import import parse_time
+
+    return parse_time(ts)
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
