@@ -25,7 +25,7 @@ def listen_window(source: FileSource, brand: Brand, start: datetime, end: dateti
     """Fetch, gate and commit one window. The cursor moves only after the commit."""
     t0 = time.time()
     lake = Lake()
-    fetched = connector(source.kind)(source, brand, start, end)
+    fetched = connector(source.kind)(source, brand, start, end, lake.read_source_state(source.name, brand.id))
     gate = run_gate(fetched.mentions, "raw", {"earliest": start, "latest": min(end, datetime.now(timezone.utc))})
     where = f"{source.name}/{brand.id} {start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M}"
     publish_gate(gate, where, brand.id, start, end, source.name)
@@ -33,7 +33,10 @@ def listen_window(source: FileSource, brand: Brand, start: datetime, end: dateti
     quarantine = pl.concat([fetched.rejects, to_quarantine(gate.rejected, "listen", "quarantined")], how="vertical")
     lake.merge_window("raw", brand.id, source.name, start, end, gate.passed, kind="raw")
     lake.merge_window("quarantine/stage=listen", brand.id, source.name, start, end, quarantine, kind="quarantine")
-    lake.advance_cursor(source.name, brand.id, end)
+    if fetched.state:
+        lake.write_source_state(source.name, brand.id, fetched.state)
+    if fetched.complete:  # a page that could not be read: fetch the window again next time
+        lake.advance_cursor(source.name, brand.id, end)
     return StageStats(
         "listen", brand.id, source.name,
         rows_in=fetched.seen,

@@ -101,6 +101,16 @@ class Lake:
     def delivery_receipt(self, brand: str, week: str) -> Path:
         return self.root / "state" / "deliveries" / f"brand={_safe(brand)}" / f"week={_safe(week)}.json"
 
+    def source_state_path(self, source: str, brand: str) -> Path:
+        return self.root / "state" / "sources" / f"source={_safe(source)}" / f"brand={_safe(brand)}.json"
+
+    def read_source_state(self, source: str, brand: str) -> dict:
+        path = self.source_state_path(source, brand)
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    def write_source_state(self, source: str, brand: str, state: dict) -> None:
+        write_text(json.dumps(state, sort_keys=True, default=str) + "\n", self.source_state_path(source, brand))
+
     def cursor_path(self, source: str, brand: str) -> Path:
         return self.root / "state" / "cursors" / f"source={_safe(source)}" / f"brand={_safe(brand)}.json"
 

@@ -1,9 +1,11 @@
 """Connectors: one module per source kind, one interface.
 
-A connector's `fetch(source, brand, start, end)` returns the mentions of one brand
-published in [start, end) as canonical raw rows, plus the records it could not use
-(as quarantine rows with their reason). It never writes: the listen flow commits, and
-moves the source's cursor only when `complete` is true.
+A connector's `fetch(source, brand, start, end, state)` returns the mentions of one
+brand published in [start, end) as canonical raw rows, plus the records it could not
+use (as quarantine rows with their reason). `state` is what the connector asked to
+keep last time (native cursors, ETags); it returns the new state in `Fetched.state`.
+It never writes: the listen flow commits the rows, then the state, and moves the
+source's time cursor only when `complete` is true.
 
 Connectors build rows with `mention()` and `reject()` below, and speak HTTP through
 `tasks.sources.http.HttpClient`, so mapping, retries and rate limits work one way.
@@ -36,9 +38,10 @@ class Fetched:
     dropped: dict[str, int] = field(default_factory=dict)  # counted, not kept: reason -> rows
     complete: bool = True  # False when a page could not be read: the cursor must not move
     stats: FetchStats = field(default_factory=FetchStats)
+    state: dict[str, Any] = field(default_factory=dict)  # kept for the next window (ETags, native cursors)
 
 
-Fetch = Callable[[Any, Brand, datetime, datetime], Fetched]
+Fetch = Callable[..., Fetched]  # fetch(source, brand, start, end, state: dict) -> Fetched
 
 
 def connector(kind: str) -> Fetch:
@@ -82,13 +85,15 @@ def reject(source: str, brand: str, reason: str, record: Any, created_at: dateti
     }
 
 
-def fetched(rows: list[dict], rejects: list[dict], seen: int, *, complete: bool = True, stats: FetchStats | None = None) -> Fetched:
+def fetched(
+    rows: list[dict], rejects: list[dict], seen: int, *, complete: bool = True, stats: FetchStats | None = None, state: dict[str, Any] | None = None
+) -> Fetched:
     """Frames from rows; a post returned twice in one window (overlapping pages) is kept once."""
     mentions = pl.DataFrame(rows, schema=schema.RAW) if rows else schema.empty("raw")
     unique = mentions.unique("mention_id", keep="last", maintain_order=True)
     dropped = {"returned twice in one window": mentions.height - unique.height} if unique.height < mentions.height else {}
     quarantined = pl.DataFrame(rejects, schema=schema.QUARANTINE) if rejects else schema.empty("quarantine")
-    return Fetched(unique, quarantined, seen, dropped, complete, stats or FetchStats())
+    return Fetched(unique, quarantined, seen, dropped, complete, stats or FetchStats(), state or {})
 
 
 def secret(name: str | None, source: str, required: bool = True) -> str | None:

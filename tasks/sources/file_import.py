@@ -123,7 +123,7 @@ def map_record(rec: dict, fields: FieldMap, source: FileSource, brand: str) -> t
     ), None
 
 
-def fetch(source: FileSource, brand: Brand, start: datetime, end: datetime) -> Fetched:
+def fetch(source: FileSource, brand: Brand, start: datetime, end: datetime, state: dict | None = None) -> Fetched:
     fmt = source.format or ("csv" if source.path.suffix.lower() == ".csv" else "jsonl")
     try:
         stat = source.path.stat()
