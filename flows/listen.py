@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.orchestration import IO_RETRIES, publish_data_docs, publish_gate, publish_stages
@@ -45,6 +46,14 @@ def listen_window(source: FileSource, brand: Brand, start: datetime, end: dateti
         dropped=fetched.dropped,
         spans=[(t0, time.time())],
         warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
+        detail={
+            "pages": fetched.stats.pages,
+            "retries": fetched.stats.retries,
+            "rate-limit waits": fetched.stats.rate_limit_waits,
+            "waited (s)": round(fetched.stats.waited_seconds, 1),
+            "complete": fetched.complete,
+            "errors": "; ".join(fetched.stats.errors),
+        },
     )
 
 
@@ -91,9 +100,16 @@ def listen_flow(
         if state.is_completed():
             stats.append(future.result())
         else:
-            failed.append(f"{source_name}/{brand_id}: {state.message or state.name}")
+            failed.append({"source": source_name, "brand": brand_id, "kept": 0, "errors": state.message or state.name})
     publish_stages(stats, "listen-stages", "What listening did")
+    create_table_artifact(
+        key="listen-sources",
+        table=[{"source": s.source, "brand": s.brand, "kept": s.rows_out, "quarantined": s.quarantined, **s.detail} for s in stats]
+        + failed,
+        description="Per source and brand: pages fetched, mentions kept, rate-limit waits and errors.",
+    )
     publish_data_docs(lake)  # before failing, so a failed gate can be read there too
     if failed:
-        raise SourceError(f"{len(failed)} source window(s) failed, the others were committed: " + "; ".join(failed))
+        detail = "; ".join(f"{f['source']}/{f['brand']}: {f['errors']}" for f in failed)
+        raise SourceError(f"{len(failed)} source window(s) failed, the others were committed: {detail}")
     return stats

@@ -19,6 +19,7 @@ class StageStats:
     # runs overlap and count once, runs one after another add up.
     spans: list[tuple[float, float]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    detail: dict[str, object] = field(default_factory=dict)  # stage-specific numbers for the artifacts
 
     @property
     def seconds(self) -> float:
