@@ -123,7 +123,7 @@ def _authors(df: pl.DataFrame, n: int = 5) -> list[dict]:
         df.filter(pl.col("author_handle").is_not_null())
         .group_by("author_handle", "source")
         .agg(pl.len().alias("mentions"), pl.col("author_reach").max().alias("reach"))
-        .sort(["reach", "mentions", "author_handle"], descending=[True, True, False], nulls_last=True)
+        .sort(["reach", "mentions", "author_handle", "source"], descending=[True, True, False, False], nulls_last=True)
     )
     return by.head(n).to_dicts()
 
