@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 import polars as pl
@@ -94,6 +96,46 @@ def fetched(
     dropped = {"returned twice in one window": mentions.height - unique.height} if unique.height < mentions.height else {}
     quarantined = pl.DataFrame(rejects, schema=schema.QUARANTINE) if rejects else schema.empty("quarantine")
     return Fetched(unique, quarantined, seen, dropped, complete, stats or FetchStats(), state or {})
+
+
+def search_terms(terms: list[str]) -> list[str]:
+    """One query per term for a word-based search without OR, dropping a term another
+    term already covers ("halcyon mobile" when "halcyon" is searched)."""
+    unique = list(dict.fromkeys(t.strip().lower() for t in terms if t.strip()))
+    return [t for t in unique if not any(k != t and re.search(rf"(?<!\w){re.escape(k)}(?!\w)", t) for k in unique)]
+
+
+def queries(source: Any, brand: Brand) -> list[str]:
+    """The source's own query for this brand (config `queries`), else one per brand term."""
+    override = source.queries.get(brand.id)
+    return [override] if override else search_terms(brand.terms)
+
+
+def windows(start: datetime, end: datetime, hours: int | None) -> list[tuple[datetime, datetime]]:
+    """[start, end) cut into pieces of at most `hours`: APIs cap the hits of one query."""
+    step = timedelta(hours=hours) if hours else end - start
+    out, lo = [], start
+    while lo < end:
+        out.append((lo, min(lo + step, end)))
+        lo = out[-1][1]
+    return out
+
+
+def epoch_ceil(t: datetime) -> int:
+    # APIs filter on whole seconds: t >= ceil(start) and t < ceil(end) is exactly [start, end).
+    return math.ceil(t.timestamp())
+
+
+def as_int(value: Any) -> int | None:
+    """A count from a payload, or None if it is not a whole number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value) if isinstance(value, str) and value.strip().lstrip("-").isdigit() else None
+    except ValueError:
+        return None
 
 
 def secret(name: str | None, source: str, required: bool = True) -> str | None:

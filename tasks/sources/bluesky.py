@@ -24,7 +24,6 @@ its own tight limit (30 per 5 minutes, 300 a day per account).
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import datetime, timezone
 
@@ -32,17 +31,12 @@ import requests
 
 from tasks.config import Brand, BlueskySource
 from tasks.errors import SourceError
-from tasks.sources import Fetched, fetched, mention, reject, secret
+from tasks.sources import Fetched, fetched, mention, reject, search_terms, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json, reset_in_seconds, utc
 
 PAGE_LIMIT = 100  # searchPosts' maximum
 
 
-def search_terms(terms: list[str]) -> list[str]:
-    """One query per term for a word-based search without OR, dropping a term another
-    term already covers ("halcyon mobile" when "halcyon" is searched)."""
-    unique = list(dict.fromkeys(t.strip().lower() for t in terms if t.strip()))
-    return [t for t in unique if not any(k != t and re.search(rf"(?<!\w){re.escape(k)}(?!\w)", t) for k in unique)]
 
 
 def _iso(t: datetime) -> str:

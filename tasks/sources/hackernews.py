@@ -22,12 +22,11 @@ IP; HttpClient retries 429 and 5xx.
 from __future__ import annotations
 
 import json
-import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from tasks.config import ApiSource, Brand, HackerNewsSource
-from tasks.sources import Fetched, fetched, mention, reject
+from tasks.config import Brand, HackerNewsSource
+from tasks.sources import Fetched, as_int, epoch_ceil, fetched, mention, queries, reject, windows
 from tasks.sources.file_import import parse_time
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload
 
@@ -36,33 +35,12 @@ SMALLEST_SPLIT = timedelta(minutes=1)
 ITEM_URL = "https://news.ycombinator.com/item?id={}"
 
 
-def search_terms(source: ApiSource, brand: Brand) -> list[str]:
-    """The queries to send: config's own query, else the brand's terms, skipping a term
-    whose words include all of another term's (all words must match, so its hits are
-    already among the shorter term's)."""
-    if source.queries.get(brand.id):
-        return [source.queries[brand.id]]
-    terms = list(dict.fromkeys(t.strip().lower() for t in brand.terms if t.strip()))
-    words = {t: set(t.split()) for t in terms}
-    return [t for t in terms if not any(words[o] < words[t] for o in terms)]
 
 
-def windows(start: datetime, end: datetime, hours: int | None) -> list[tuple[datetime, datetime]]:
-    step = timedelta(hours=hours) if hours else end - start
-    out, lo = [], start
-    while lo < end:
-        out.append((lo, min(lo + step, end)))
-        lo = out[-1][1]
-    return out
 
 
-def _epoch(t: datetime) -> int:
-    # created_at_i is whole seconds: t >= ceil(start) and t < ceil(end) is exactly [start, end).
-    return math.ceil(t.timestamp())
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class _Fetch:
@@ -85,7 +63,7 @@ class _Fetch:
             if body is None:
                 return
             hits = body["hits"]
-            if n == 0 and _int(body.get("nbHits")) is not None and body["nbHits"] > self.cap:
+            if n == 0 and as_int(body.get("nbHits")) is not None and body["nbHits"] > self.cap:
                 if hi - lo > SMALLEST_SPLIT:  # this page's hits come again from the halves
                     mid = lo + (hi - lo) / 2
                     self.window(query, lo, mid)
@@ -111,13 +89,13 @@ class _Fetch:
         params = {
             "query": query,
             "tags": f"({','.join(self.source.tags)})",
-            "numericFilters": f"created_at_i>={_epoch(lo)},created_at_i<{_epoch(hi)}",
+            "numericFilters": f"created_at_i>={epoch_ceil(lo)},created_at_i<{epoch_ceil(hi)}",
             "hitsPerPage": self.per_page,
             "page": n,
         }
         try:
             body = self.client.get_json("search_by_date", params)
-            if not isinstance(body, dict) or not isinstance(body.get("hits"), list) or _int(body.get("nbPages")) is None:
+            if not isinstance(body, dict) or not isinstance(body.get("hits"), list) or as_int(body.get("nbPages")) is None:
                 raise MalformedPayload("not a search result (no 'hits' list or 'nbPages')", json.dumps(body, ensure_ascii=False)[:100_000])
         except MalformedPayload as e:
             self.rejects.append(reject(self.source.name, self.brand.id, f"page {n}: {e.reason}", e.body))
@@ -151,7 +129,7 @@ class _Fetch:
             url=ITEM_URL.format(oid),
             author_handle=hit.get("author") or None,
             author_reach=None,  # Algolia does not carry the author's karma
-            engagement=_int(hit.get("points")),
+            engagement=as_int(hit.get("points")),
             title=hit.get("title") or hit.get("story_title") or None,
             lang_hint=None,
         ))
@@ -164,7 +142,7 @@ def fetch(source: HackerNewsSource, brand: Brand, start: datetime, end: datetime
         backoff=source.backoff_seconds, max_wait_seconds=source.max_wait_seconds, stats=stats,
     ) as client:
         run = _Fetch(source, brand, start, end, client, stats)
-        for query in search_terms(source, brand):
+        for query in queries(source, brand):
             for lo, hi in windows(start, end, source.max_window_hours):
                 run.window(query, lo, hi)
     return fetched(run.rows, run.rejects, run.seen, complete=run.complete, stats=stats)

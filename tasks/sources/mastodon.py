@@ -33,17 +33,12 @@ from urllib.parse import parse_qs, quote, urlparse
 import requests
 
 from tasks.config import Brand, MastodonSource
-from tasks.sources import Fetched, fetched, mention, reject, secret
+from tasks.sources import Fetched, fetched, mention, reject, search_terms, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json, utc
 
 PAGE_LIMIT = 40  # the most Mastodon returns per page on both endpoints
 
 
-def search_terms(terms: list[str]) -> list[str]:
-    """One query per term for a word-based search without OR, dropping a term another
-    term already covers ("halcyon mobile" when "halcyon" is searched)."""
-    unique = list(dict.fromkeys(t.strip().lower() for t in terms if t.strip()))
-    return [t for t in unique if not any(k != t and re.search(rf"(?<!\w){re.escape(k)}(?!\w)", t) for k in unique)]
 
 
 def _count(*values) -> int | None:

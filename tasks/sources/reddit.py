@@ -29,7 +29,7 @@ from datetime import datetime
 
 from tasks.config import Brand, RedditSource
 from tasks.errors import SourceError
-from tasks.sources import Fetched, fetched, mention, reject, secret
+from tasks.sources import Fetched, as_int, fetched, mention, reject, secret
 from tasks.sources.file_import import parse_time
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json
 
@@ -96,17 +96,12 @@ class _Found:
                 url=f"https://www.reddit.com{permalink}" if permalink else None,
                 # "[deleted]" stands for any removed account: it is not a handle.
                 author_handle=author if author and author != "[deleted]" else None,
-                engagement=_int(post.get("score")),
+                engagement=as_int(post.get("score")),
                 title=post.get("title"),
             ))
         return created
 
 
-def _int(value: object) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _listing(body: object) -> tuple[list, str | None]:

@@ -25,26 +25,19 @@ to the method must wait N seconds (the API bans clients that do not), and
 from __future__ import annotations
 
 import json
-import math
 from datetime import datetime
 from typing import Any
 
 from tasks.config import Brand, StackExchangeSource
-from tasks.sources import Fetched, fetched, mention, reject, secret
+from tasks.sources import Fetched, as_int, epoch_ceil, fetched, mention, queries, reject, secret, windows
 from tasks.sources.file_import import parse_time
-from tasks.sources.hackernews import search_terms, windows
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload
 
 LOCALISED = {"ru", "es", "pt", "ja"}  # the non-English Stack Overflows: the site says the language
 
 
-def _epoch(t: datetime) -> int:
-    # creation_date is whole seconds: ceil(start) .. ceil(end) - 1, inclusive, is exactly [start, end).
-    return math.ceil(t.timestamp())
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _lang(site: str) -> str | None:
@@ -68,7 +61,7 @@ class _Fetch:
         stats, previous = self.client.stats, None
         for n in range(1, self.source.max_pages + 1):
             params = {
-                "q": q, "site": site, "fromdate": _epoch(lo), "todate": _epoch(hi) - 1,
+                "q": q, "site": site, "fromdate": epoch_ceil(lo), "todate": epoch_ceil(hi) - 1,
                 "sort": "creation", "order": "asc", "page": n, "pagesize": min(self.source.page_size, 100), "filter": "withbody",
             }
             if self.key:
@@ -110,7 +103,7 @@ class _Fetch:
         created = parse_time(item.get("creation_date"))
         if created is not None and not (self.start <= created < self.end):
             return
-        qid = _int(item.get("question_id"))
+        qid = as_int(item.get("question_id"))
         native_id = f"{site}:{qid}" if qid is not None else None
         if native_id is not None and native_id in self.ids:
             return  # matched an earlier term too
@@ -127,8 +120,8 @@ class _Fetch:
             name, brand, native_id, created, item.get("body"), item,
             url=item.get("link") or None,
             author_handle=owner.get("display_name") or None,
-            author_reach=_int(owner.get("reputation")),
-            engagement=_int(item.get("score")),
+            author_reach=as_int(owner.get("reputation")),
+            engagement=as_int(item.get("score")),
             title=item.get("title") or None,
             lang_hint=_lang(site),
         ))
@@ -143,7 +136,7 @@ def fetch(source: StackExchangeSource, brand: Brand, start: datetime, end: datet
     ) as client:
         run = _Fetch(source, brand, start, end, client, key)
         for site in source.sites:
-            for q in search_terms(source, brand):
+            for q in queries(source, brand):
                 for lo, hi in windows(start, end, source.max_window_hours):
                     if not run.spent:
                         run.query(site, q, lo, hi)

@@ -29,6 +29,8 @@ def _post(i: int, when: datetime) -> dict:
 
 def test_a_planted_secret_appears_nowhere(prefect_server, config_copy, monkeypatch, httpserver, capfd, tmp_path):
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, FlowRunFilter, TaskRunFilter
+    from prefect.client.schemas.sorting import ArtifactSort
     from werkzeug import Response
 
     from flows.listen import listen_flow
@@ -70,9 +72,15 @@ def test_a_planted_secret_appears_nowhere(prefect_server, config_copy, monkeypat
         assert not any(c.encode() in body for c in canaries), f"secret written to {path}"
 
     async def from_prefect():
+        logs, artifacts = [], []
         async with get_client() as client:
-            logs = await client.read_logs()
-            artifacts = await client.read_artifacts()
+            while page := await client.read_logs(limit=200, offset=len(logs)):
+                logs += page
+            while page := await client.read_artifacts(
+                artifact_filter=ArtifactFilter(), flow_run_filter=FlowRunFilter(), task_run_filter=TaskRunFilter(),
+                sort=ArtifactSort.CREATED_DESC, limit=200, offset=len(artifacts),
+            ):
+                artifacts += page
         return [log.message for log in logs], [json.dumps(a.data, default=str) + (a.description or "") for a in artifacts]
 
     logs, artifacts = asyncio.run(from_prefect())
