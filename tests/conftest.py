@@ -62,3 +62,9 @@ def raw_row(native_id: str, text: str, *, source: str = "reddit", brand: str = "
 
 def raw_frame(*rows: dict) -> pl.DataFrame:
     return schema.conform(pl.DataFrame(list(rows), schema_overrides=schema.RAW, infer_schema_length=None), "raw")
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """Recorded-payload servers listen on the loopback address only."""
+    return ("127.0.0.1", 0)

@@ -17,26 +17,21 @@ named.
 
 Paging: follow `cursor` while the API returns one, at most `max_pages` pages per query;
 the same cursor twice stops the walk. Rate limits: the PDS answers with
-RateLimit-Remaining / RateLimit-Reset (epoch seconds, no X- prefix), honoured here
-through `HttpClient.back_off`; 429 and 5xx are retried by HttpClient. createSession has
+RateLimit-Remaining / RateLimit-Reset (epoch seconds, no X- prefix), which HttpClient
+honours like the X- forms; 429 and 5xx are retried by HttpClient. createSession has
 its own tight limit (30 per 5 minutes, 300 a day per account).
 """
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
-
-import requests
 
 from tasks.config import Brand, BlueskySource
 from tasks.errors import SourceError
 from tasks.sources import Fetched, fetched, mention, reject, search_terms, secret
-from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json, reset_in_seconds, utc
+from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json, utc
 
 PAGE_LIMIT = 100  # searchPosts' maximum
-
-
 
 
 def _iso(t: datetime) -> str:
@@ -48,17 +43,8 @@ def _count(*values) -> int | None:
     return sum(numbers) if numbers else None
 
 
-def _note_rate_limit(client: HttpClient, response: requests.Response) -> None:
-    remaining = response.headers.get("RateLimit-Remaining")
-    if remaining is not None and remaining.strip().isdigit() and int(remaining) < 1:
-        seconds = reset_in_seconds(response.headers.get("RateLimit-Reset"), time.time())
-        if seconds:
-            client.back_off(seconds)
-
-
 def _session(client: HttpClient, source: BlueskySource, handle: str, password: str) -> str:
     response = client.request("POST", "com.atproto.server.createSession", json={"identifier": handle, "password": password})
-    _note_rate_limit(client, response)
     try:
         body, problem = parse_json(response), "without an accessJwt"
     except MalformedPayload:
@@ -93,7 +79,6 @@ def _walk(client: HttpClient, q: str, source: BlueskySource, brand: Brand, start
     for page in range(1, source.max_pages + 1):
         try:
             response = client.request("GET", "app.bsky.feed.searchPosts", params=params | ({"cursor": cursor} if cursor else {}))
-            _note_rate_limit(client, response)
             body = parse_json(response)
             posts = body.get("posts") if isinstance(body, dict) else None
             if not isinstance(posts, list):

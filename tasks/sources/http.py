@@ -4,8 +4,8 @@ rate limits handled in one place.
 - 429 and 5xx answers (and connection errors) are retried by urllib3 with exponential
   backoff and jitter, honouring `Retry-After`.
 - Any other 4xx fails at once with the response's own message.
-- When a response says the quota is spent (`X-RateLimit-Remaining: 0` or Stack
-  Exchange's `backoff`), the client waits until the reset the API gives, up to
+- When a response says the quota is spent (`X-RateLimit-Remaining: 0`, its IETF form
+  `RateLimit-Remaining: 0`, or Stack Exchange's `backoff`), the client waits until the reset the API gives, up to
   `max_wait_seconds`, before its next request.
 - A body that is not valid JSON raises MalformedPayload with the text, so the connector
   can quarantine it and mark the window incomplete.
@@ -144,14 +144,15 @@ class HttpClient:
         return parse_json(response)
 
     def _note_rate_limit(self, response: requests.Response) -> None:
-        h = {k.lower(): v for k, v in response.headers.items()}
-        remaining = h.get("x-ratelimit-remaining")
+        # X-RateLimit-* (Reddit, GitHub, Mastodon) and the IETF draft's RateLimit-* (Bluesky).
+        h = {k.lower().removeprefix("x-"): v for k, v in response.headers.items()}
+        remaining = h.get("ratelimit-remaining")
         try:
             spent = remaining is not None and float(remaining) < 1
         except ValueError:
             spent = False
         if spent:
-            seconds = reset_in_seconds(h.get("x-ratelimit-reset"), time.time())
+            seconds = reset_in_seconds(h.get("ratelimit-reset"), time.time())
             if seconds is not None:
                 self._not_before = time.time() + min(seconds, self.max_wait)
 
