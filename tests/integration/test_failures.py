@@ -53,3 +53,22 @@ def test_a_critical_gate_stops_the_flow_before_the_next_stage(prefect_server):
     assert not lake.partition("clean", "halcyon", day).exists(), "nothing committed past the failed gate"
     assert not lake.partition("scored", "halcyon", day).exists(), "the score stage never read the data"
     assert (lake.root / "data_docs" / "index.html").is_file(), "the failed validation is in the Data Docs"
+
+
+def test_an_unreadable_page_keeps_the_cursor_and_quarantines_the_body(prefect_server, config_copy, monkeypatch, httpserver):
+    from flows.listen import listen_flow
+
+    # A captive portal or login page where the feed should be: no feed, nothing to date.
+    httpserver.expect_request("/feed.xml").respond_with_data("<html><body><p>Please sign in to Halcyon reviews", content_type="text/html")
+    sources = {"sources": [{"name": "blog", "kind": "rss", "feeds": [httpserver.url_for("/feed.xml")], "backoff_seconds": 0.01}]}
+    (config_copy / "sources.yaml").write_text(yaml.safe_dump(sources))
+    monkeypatch.setenv("PULSE_CONFIG", str(config_copy))
+
+    start, end = datetime(2026, 11, 18, tzinfo=UTC), datetime(2026, 11, 19, tzinfo=UTC)
+    (stats,) = listen_flow(start=start, end=end, brands=["halcyon"])
+    assert stats.detail["complete"] is False and stats.quarantined == 1
+    lake = Lake()
+    assert lake.read_cursor("blog", "halcyon") is None, "the window will be fetched again"
+    quarantined = pl.read_parquet(list((lake.root / "quarantine" / "stage=listen").rglob("*.parquet")))
+    assert quarantined["record"].item().startswith("<html><body>")
+    assert "feed" in quarantined["reason"].item().lower()
