@@ -35,14 +35,6 @@ SMALLEST_SPLIT = timedelta(minutes=1)
 ITEM_URL = "https://news.ycombinator.com/item?id={}"
 
 
-
-
-
-
-
-
-
-
 class _Fetch:
     """One fetch's rows, rejects and counts, shared by every query and sub-window."""
 

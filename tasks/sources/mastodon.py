@@ -39,8 +39,6 @@ from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_j
 PAGE_LIMIT = 40  # the most Mastodon returns per page on both endpoints
 
 
-
-
 def _count(*values) -> int | None:
     numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
     return sum(numbers) if numbers else None

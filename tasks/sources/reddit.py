@@ -102,8 +102,6 @@ class _Found:
         return created
 
 
-
-
 def _listing(body: object) -> tuple[list, str | None]:
     data = body.get("data") if isinstance(body, dict) else None
     children = data.get("children") if isinstance(data, dict) else None

@@ -36,10 +36,6 @@ from tasks.sources.http import FetchStats, HttpClient, MalformedPayload
 LOCALISED = {"ru", "es", "pt", "ja"}  # the non-English Stack Overflows: the site says the language
 
 
-
-
-
-
 def _lang(site: str) -> str | None:
     head = site.removesuffix(".com").removesuffix(".stackoverflow")
     return head if head in LOCALISED else None
