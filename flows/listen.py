@@ -18,7 +18,7 @@ from tasks.quarantine import to_quarantine
 from tasks.sources import connector
 from tasks.stages import StageStats
 from tasks.storage import Lake
-from tasks.validate import run_gate
+from tasks.validate import Check, run_gate
 
 
 @task(name="listen-window", cache_policy=NO_CACHE, **IO_RETRIES)
@@ -28,6 +28,8 @@ def listen_window(source: FileSource, brand: Brand, start: datetime, end: dateti
     lake = Lake()
     fetched = connector(source.kind)(source, brand, start, end, lake.read_source_state(source.name, brand.id))
     gate = run_gate(fetched.mentions, "raw", {"earliest": start, "latest": min(end, datetime.now(timezone.utc))})
+    if not fetched.complete:  # shown with the gate's checks, so the weekly summary lists it too
+        gate.checks.append(Check("window fetched completely", None, False, False, 0, "; ".join(fetched.stats.errors) or "a page could not be read"))
     where = f"{source.name}/{brand.id} {start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M}"
     publish_gate(gate, where, brand.id, start, end, source.name)
     gate.raise_if_failed(where)
@@ -80,13 +82,14 @@ def listen_flow(
     lake = Lake()
     logger = get_run_logger()
     chosen = [cfg.brand(b) for b in brands] if brands else cfg.brands
-    futures = {}
+    futures, windows = {}, {}
     for source in cfg.enabled_sources(sources):
         for brand in chosen:
             lo, hi = resolve_window(cfg, lake, source.name, brand.id, start, end)
             if hi <= lo:
                 logger.info("%s/%s: nothing new since %s", source.name, brand.id, lo)
                 continue
+            windows[(source.name, brand.id)] = (lo, hi)
             futures[(source.name, brand.id)] = listen_window.with_options(
                 task_run_name=f"listen-{source.name}-{brand.id}",
                 tags=[f"source:{source.name}"],
@@ -101,6 +104,10 @@ def listen_flow(
             stats.append(future.result())
         else:
             failed.append({"source": source_name, "brand": brand_id, "kept": 0, "errors": state.message or state.name})
+            # Kept with the quality results, where the weekly summary reads what went wrong.
+            lo, hi = windows[(source_name, brand_id)]
+            check = {"expectation": "source answered", "column": "(source)", "observed": state.message or state.name, "success": False, "severity": "critical", "rows flagged": 0}
+            lake.write_gate("source", brand_id, lo, hi, {"suite": "source", "where": f"{source_name}/{brand_id} {lo:%Y-%m-%d %H:%M}..{hi:%Y-%m-%d %H:%M}", "checks": [check]}, source_name)
     publish_stages(stats, "listen-stages", "What listening did")
     create_table_artifact(
         key="listen-sources",

@@ -34,6 +34,8 @@ def test_a_failing_source_does_not_take_the_others_down(prefect_server, config_c
     assert lake.sources_present("halcyon") == ["bluesky", "mastodon", "reddit", "reviews"]
     assert lake.read_cursor("hackernews", "halcyon") is None, "the failed source's cursor did not move"
     assert lake.read_cursor("reddit", "halcyon") == datetime(2026, 11, 19, tzinfo=UTC)
+    (failure,) = [g for g in lake.read_gates("halcyon", datetime(2026, 11, 18, tzinfo=UTC), datetime(2026, 11, 19, tzinfo=UTC)) if g["suite"] == "source"]
+    assert "missing.jsonl" in failure["checks"][0]["observed"], "the weekly summary's data quality will list the failed source"
 
 
 def test_a_critical_gate_stops_the_flow_before_the_next_stage(prefect_server):
@@ -67,6 +69,8 @@ def test_an_unreadable_page_keeps_the_cursor_and_quarantines_the_body(prefect_se
     start, end = datetime(2026, 11, 18, tzinfo=UTC), datetime(2026, 11, 19, tzinfo=UTC)
     (stats,) = listen_flow(start=start, end=end, brands=["halcyon"])
     assert stats.detail["complete"] is False and stats.quarantined == 1
+    raw_gate = Lake().read_gates("halcyon", start, end)[0]
+    assert any(c["expectation"] == "window fetched completely" and not c["success"] for c in raw_gate["checks"])
     lake = Lake()
     assert lake.read_cursor("blog", "halcyon") is None, "the window will be fetched again"
     quarantined = pl.read_parquet(list((lake.root / "quarantine" / "stage=listen").rglob("*.parquet")))
