@@ -105,6 +105,12 @@ def search_terms(terms: list[str]) -> list[str]:
     return [t for t in unique if not any(k != t and re.search(rf"(?<!\w){re.escape(k)}(?!\w)", t) for k in unique)]
 
 
+def quote_term(term: str) -> str:
+    """A term for a search box: one word as it is, a phrase in double quotes."""
+    term = term.replace('"', "").strip()
+    return term if re.fullmatch(r"\w+", term) else f'"{term}"'
+
+
 def queries(source: Any, brand: Brand) -> list[str]:
     """The source's own query for this brand (config `queries`), else one per brand term."""
     override = source.queries.get(brand.id)

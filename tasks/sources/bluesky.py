@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 
 from tasks.config import Brand, BlueskySource
 from tasks.errors import SourceError
-from tasks.sources import Fetched, fetched, mention, reject, search_terms, secret
+from tasks.sources import Fetched, fetched, mention, quote_term, reject, search_terms, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json, utc
 
 PAGE_LIMIT = 100  # searchPosts' maximum
@@ -115,7 +115,7 @@ def fetch(source: BlueskySource, brand: Brand, start: datetime, end: datetime, s
     handle = secret(source.handle_env, source.name, required=True)
     password = secret(source.app_password_env, source.name, required=True)
     override = source.queries.get(brand.id)
-    queries = [override] if override else [f'"{t}"' if " " in t else t for t in search_terms(brand.terms)]
+    queries = [override] if override else [quote_term(t) for t in search_terms(brand.terms)]
 
     stats = FetchStats()
     rows, rejects, seen, complete = [], [], 0, True

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta, timezone
 
 from tasks.config import Brand, GitHubSource
 from tasks.errors import SourceError
-from tasks.sources import Fetched, fetched, mention, reject, secret
+from tasks.sources import Fetched, fetched, mention, quote_term, reject, secret
 from tasks.sources.file_import import parse_time
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload
 
@@ -41,17 +41,13 @@ SEARCH_CAP = 1_000  # results search pages through at most
 SECONDARY_WAIT = 60.0  # GitHub: wait at least a minute when a limit gives no reset
 
 
-def _quote(term: str) -> str:
-    term = term.replace('"', "").strip()
-    return term if re.fullmatch(r"\w+", term) else f'"{term}"'
-
 
 def queries(source: GitHubSource, brand: Brand) -> list[str]:
     """The search texts for a brand, each within GitHub's operator and length limits."""
     if source.queries.get(brand.id):
         return [source.queries[brand.id]]
     groups: list[list[str]] = [[]]
-    for term in map(_quote, brand.terms):
+    for term in map(quote_term, brand.terms):
         if groups[-1] and (len(groups[-1]) > MAX_OPERATORS or len(" OR ".join(groups[-1] + [term])) > MAX_QUERY_CHARS):
             groups.append([])
         groups[-1].append(term)

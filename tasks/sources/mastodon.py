@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, quote, urlparse
 import requests
 
 from tasks.config import Brand, MastodonSource
-from tasks.sources import Fetched, fetched, mention, reject, search_terms, secret
+from tasks.sources import Fetched, fetched, mention, quote_term, reject, search_terms, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json, utc
 
 PAGE_LIMIT = 40  # the most Mastodon returns per page on both endpoints
@@ -115,7 +115,7 @@ def fetch(source: MastodonSource, brand: Brand, start: datetime, end: datetime, 
     else:
         # Only terms that can be hashtags: an impossible tag would fail the whole source with a 404.
         tags = list(dict.fromkeys(t.strip().lower() for t in brand.terms if re.fullmatch(r"\w+", t.strip())))
-        searches = [f'"{t}"' if " " in t else t for t in search_terms(brand.terms)]
+        searches = [quote_term(t) for t in search_terms(brand.terms)]
     limit = min(source.page_size, PAGE_LIMIT)
     walks = []
     if source.hashtags and tags:

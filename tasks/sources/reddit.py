@@ -29,7 +29,7 @@ from datetime import datetime
 
 from tasks.config import Brand, RedditSource
 from tasks.errors import SourceError
-from tasks.sources import Fetched, as_int, fetched, mention, reject, secret
+from tasks.sources import Fetched, as_int, fetched, mention, quote_term, reject, secret
 from tasks.sources.file_import import parse_time
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json
 
@@ -37,16 +37,12 @@ MAX_QUERY_CHARS = 512  # Reddit answers longer queries with an error
 PAGE_LIMIT = 100
 
 
-def _quote(term: str) -> str:
-    term = term.replace('"', "").strip()
-    return term if re.fullmatch(r"\w+", term) else f'"{term}"'
-
 
 def queries(source: RedditSource, brand: Brand) -> list[str]:
     """The brand's queries: the configured one, else its terms ORed, minus its exclusions."""
     if source.queries.get(brand.id):
         return [source.queries[brand.id]]
-    terms = [_quote(t) for t in brand.terms]
+    terms = [quote_term(t) for t in brand.terms]
     ored = " OR ".join(terms)
     nots = " ".join(f'NOT "{x.replace(chr(34), "")}"' for x in brand.exclude)
     if nots and len(f"({ored}) {nots}") <= MAX_QUERY_CHARS:
