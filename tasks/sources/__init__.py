@@ -19,7 +19,8 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 
 import polars as pl
@@ -142,6 +143,23 @@ def as_int(value: Any) -> int | None:
         return int(value) if isinstance(value, str) and value.strip().lstrip("-").isdigit() else None
     except ValueError:
         return None
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Epoch seconds, ISO 8601 or RFC 2822, to an aware UTC datetime; None if unparseable."""
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    try:
+        if isinstance(value, (int, float)) or re.fullmatch(r"\d+(\.\d+)?", str(value)):
+            return datetime.fromtimestamp(float(value), timezone.utc)
+        text = str(value).strip()
+        try:
+            t = datetime.fromisoformat(text)
+        except ValueError:
+            t = parsedate_to_datetime(text)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 def secret(name: str | None, source: str, required: bool = True) -> str | None:

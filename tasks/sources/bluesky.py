@@ -28,8 +28,8 @@ from datetime import datetime, timezone
 
 from tasks.config import Brand, BlueskySource
 from tasks.errors import SourceError
-from tasks.sources import Fetched, fetched, mention, quote_term, reject, search_terms, secret
-from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json, utc
+from tasks.sources import Fetched, fetched, mention, parse_time, quote_term, reject, search_terms, secret
+from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json
 
 PAGE_LIMIT = 100  # searchPosts' maximum
 
@@ -89,7 +89,7 @@ def _walk(client: HttpClient, q: str, source: BlueskySource, brand: Brand, start
         for post in posts:
             record = post.get("record") if isinstance(post, dict) else None
             raw_time = record.get("createdAt") if isinstance(record, dict) else None
-            created = utc(raw_time)
+            created = parse_time(raw_time)
             if created is not None and not (start <= created < end):
                 continue
             seen += 1

@@ -11,15 +11,14 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from tasks.config import Brand, FieldMap, FileSource
 from tasks.errors import SourceError
-from tasks.sources import Fetched, fetched, mention, reject
+from tasks.sources import Fetched, fetched, mention, parse_time, reject
 
 csv.field_size_limit(10**8)  # exported blog posts and pasted logs are long
 
@@ -76,23 +75,6 @@ def _combine(rec: dict, spec: str | list[str] | None, numeric: bool) -> Any:
         except (TypeError, ValueError):
             return None
     return "\n\n".join(str(v) for v in values)
-
-
-def parse_time(value: Any) -> datetime | None:
-    """Epoch seconds, ISO 8601 or RFC 2822, to an aware UTC datetime; None if unparseable."""
-    if value is None or isinstance(value, bool) or value == "":
-        return None
-    try:
-        if isinstance(value, (int, float)) or re.fullmatch(r"\d+(\.\d+)?", str(value)):
-            return datetime.fromtimestamp(float(value), timezone.utc)
-        text = str(value).strip()
-        try:
-            t = datetime.fromisoformat(text)
-        except ValueError:
-            t = parsedate_to_datetime(text)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
-    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 def _query(brand: Brand) -> re.Pattern:

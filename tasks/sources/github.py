@@ -26,20 +26,17 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from tasks.config import Brand, GitHubSource
 from tasks.errors import SourceError
-from tasks.sources import Fetched, fetched, mention, quote_term, reject, secret
-from tasks.sources.file_import import parse_time
+from tasks.sources import Fetched, fetched, mention, parse_time, quote_term, reject, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload
 
 MAX_OPERATORS, MAX_QUERY_CHARS = 5, 256  # GitHub's limits on the search text
 SEARCH_CAP = 1_000  # results search pages through at most
 SECONDARY_WAIT = 60.0  # GitHub: wait at least a minute when a limit gives no reset
-
 
 
 def queries(source: GitHubSource, brand: Brand) -> list[str]:

@@ -26,8 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tasks.config import Brand, HackerNewsSource
-from tasks.sources import Fetched, as_int, epoch_ceil, fetched, mention, queries, reject, windows
-from tasks.sources.file_import import parse_time
+from tasks.sources import Fetched, as_int, epoch_ceil, fetched, mention, parse_time, queries, reject, windows
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload
 
 ALGOLIA_CAP = 1000  # paginationLimitedTo on the HN index

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 import requests
@@ -181,12 +181,3 @@ def _message(response: requests.Response) -> str:
                 return body[key][:200]
     return str(body)[:200]
 
-
-def utc(ts: float | int | str | None) -> datetime | None:
-    from tasks.sources.file_import import parse_time
-
-    return parse_time(ts)
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)

@@ -33,8 +33,8 @@ from urllib.parse import parse_qs, quote, urlparse
 import requests
 
 from tasks.config import Brand, MastodonSource
-from tasks.sources import Fetched, fetched, mention, quote_term, reject, search_terms, secret
-from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json, utc
+from tasks.sources import Fetched, fetched, mention, parse_time, quote_term, reject, search_terms, secret
+from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json
 
 PAGE_LIMIT = 40  # the most Mastodon returns per page on both endpoints
 
@@ -84,7 +84,7 @@ def _walk(client: HttpClient, path: str, params: dict, label: str, source: Masto
                 continue
             if status.get("reblog"):
                 continue
-            created = utc(status.get("created_at"))
+            created = parse_time(status.get("created_at"))
             if created is not None and not (start <= created < end):
                 continue
             seen += 1
@@ -94,7 +94,7 @@ def _walk(client: HttpClient, path: str, params: dict, label: str, source: Masto
             else:
                 rows.append(_row(status, source, brand, created))
         last = statuses[-1] if statuses and isinstance(statuses[-1], dict) else {}
-        oldest = utc(last.get("created_at"))
+        oldest = parse_time(last.get("created_at"))
         next_id = _next_max_id(response) or last.get("id")
         if not statuses or (oldest is not None and oldest < start) or not next_id:
             return seen, True

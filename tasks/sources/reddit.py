@@ -23,19 +23,16 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from tasks.config import Brand, RedditSource
 from tasks.errors import SourceError
-from tasks.sources import Fetched, as_int, fetched, mention, quote_term, reject, secret
-from tasks.sources.file_import import parse_time
+from tasks.sources import Fetched, as_int, fetched, mention, parse_time, quote_term, reject, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json
 
 MAX_QUERY_CHARS = 512  # Reddit answers longer queries with an error
 PAGE_LIMIT = 100
-
 
 
 def queries(source: RedditSource, brand: Brand) -> list[str]:

@@ -29,8 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from tasks.config import Brand, StackExchangeSource
-from tasks.sources import Fetched, as_int, epoch_ceil, fetched, mention, queries, reject, secret, windows
-from tasks.sources.file_import import parse_time
+from tasks.sources import Fetched, as_int, epoch_ceil, fetched, mention, parse_time, queries, reject, secret, windows
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload
 
 LOCALISED = {"ru", "es", "pt", "ja"}  # the non-English Stack Overflows: the site says the language

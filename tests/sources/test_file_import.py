@@ -6,7 +6,7 @@ import pytest
 
 from tasks.config import FileSource
 from tasks.errors import SourceError
-from tasks.sources import file_import
+from tasks.sources import file_import, parse_time
 
 UTC = timezone.utc
 START, END = datetime(2026, 11, 18, tzinfo=UTC), datetime(2026, 11, 19, tzinfo=UTC)
@@ -37,7 +37,7 @@ def test_maps_nested_and_summed_fields(tmp_path, cfg):
 
 @pytest.mark.parametrize("stamp", [1794993153, "1794993153.5", "2026-11-18T09:12:33+00:00", "Tue, 18 Nov 2026 09:12:33 +0000"])
 def test_timestamp_formats(stamp):
-    assert file_import.parse_time(stamp).replace(microsecond=0) == datetime(2026, 11, 18, 9, 12, 33, tzinfo=UTC)
+    assert parse_time(stamp).replace(microsecond=0) == datetime(2026, 11, 18, 9, 12, 33, tzinfo=UTC)
 
 
 def test_window_and_brand_query_select_records(tmp_path, cfg):
