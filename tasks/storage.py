@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import signal
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -44,11 +45,27 @@ def _safe(value: str) -> str:
     return value
 
 
+_writes = 0  # files written by this process, for the crash tests' fault injection
+
+
+def _crash_point() -> None:
+    """Fault injection for the crash tests: with PULSE_CRASH_AT_WRITE=N the process
+    kills itself (SIGKILL, no clean-up) after writing the N-th file's temporary copy
+    and before renaming it into place."""
+    global _writes
+    _writes += 1
+    if os.environ.get("PULSE_CRASH_AT_WRITE") == str(_writes):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def atomic_write_bytes(path: Path, write) -> None:
     """Call write(tmp_path), fsync it, then rename onto `path`. The temporary name is
-    hidden (leading dot) so globbing readers never pick it up."""
+    hidden (leading dot) so globbing readers never pick it up; one left by a crash is
+    removed by the next write of the same file (one writer per partition by design)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
     except OSError as e:
@@ -57,6 +74,7 @@ def atomic_write_bytes(path: Path, write) -> None:
         write(Path(tmp))
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        _crash_point()
         os.replace(tmp, path)
     except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
