@@ -9,6 +9,7 @@ import polars as pl
 
 from tasks.config import BoardSettings, Brand, SummarySettings, TaxonomyFile
 from tasks.emerging import emerging_phrases
+from tasks.privacy import pseudonymise_authors
 from tasks.summary import category_counts, template_env, net_sentiment, rank_issues
 
 
@@ -23,6 +24,8 @@ def build_board(
     board: BoardSettings,
 ) -> dict:
     """Plain data for one brand and day; `baseline` holds the `baseline_days` before it."""
+    if summary.pseudonymise_authors:
+        today = pseudonymise_authors(today)
     per_day = {k: n / max(baseline_days, 1) for k, n in category_counts(baseline).items()}
     issues, praise = rank_issues(today, per_day, taxonomy, summary)
     return {

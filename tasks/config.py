@@ -261,6 +261,7 @@ class SummarySettings(Strict):
     top_issues: PositiveInt = 5
     posts_per_issue: PositiveInt = 3
     mask_pii: bool = True
+    pseudonymise_authors: bool = False  # reports name authors "author-1a2b3c4d" instead of their handles
     spike_z: float = Field(3.0, gt=0)  # robust z-score over the four weeks before
     spike_min_mentions: PositiveInt = 20
 

@@ -1,7 +1,9 @@
-"""Masking of e-mail addresses and phone numbers in text that is stored or reported."""
+"""Masking of e-mail addresses and phone numbers in text that is stored or reported,
+and pseudonyms for authors in reports."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import polars as pl
@@ -29,3 +31,14 @@ def mask_text(text: str | None) -> str | None:
 def mask_pii(texts: pl.Expr) -> pl.Expr:
     # Python's re: polars' regex engine has no look-behind, which tells handles from e-mails.
     return texts.map_batches(lambda s: pl.Series([mask_text(v) for v in s], dtype=pl.String), return_dtype=pl.String)
+
+
+def pseudonym(handle: str | None) -> str | None:
+    """A stable stand-in for a handle: the same author gets the same name in every report."""
+    return None if handle is None else "author-" + hashlib.sha256(handle.encode()).hexdigest()[:8]
+
+
+def pseudonymise_authors(df: pl.DataFrame) -> pl.DataFrame:
+    if "author_handle" not in df.columns:
+        return df
+    return df.with_columns(pl.col("author_handle").map_batches(lambda s: pl.Series([pseudonym(v) for v in s], dtype=pl.String), return_dtype=pl.String))

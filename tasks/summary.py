@@ -19,7 +19,7 @@ from tasks.config import BoardSettings, Brand, SummarySettings, TaxonomyFile
 from tasks.digest import digest
 from tasks.emerging import emerging_phrases
 from tasks.errors import ConfigError
-from tasks.privacy import mask_text
+from tasks.privacy import mask_text, pseudonymise_authors
 from tasks.promises import promise_gap
 from tasks.spikes import find_spikes
 
@@ -193,6 +193,8 @@ def build_summary(
     baseline for trends, spikes and emerging phrases); `gates` are the quality-gate
     results whose windows overlap the week (as stored by the flows)."""
     days = week_days(week)
+    if settings.pseudonymise_authors:
+        this_week, before = pseudonymise_authors(this_week), pseudonymise_authors(before)
     last_week = before.filter(pl.col("date") >= days[0] - timedelta(days=7))
     baseline_days = 7 * BASELINE_WEEKS
     volume, prev_volume = this_week.height, last_week.height

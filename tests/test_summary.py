@@ -123,3 +123,16 @@ def test_scheduled_runs_summarise_the_week_before_their_scheduled_time(monkeypat
 
     monkeypatch.setitem(flow_run.FIELDS, "scheduled_start_time", lambda: dt.fromisoformat(scheduled))
     assert week_to_summarise(zone) == week
+
+
+def test_authors_can_be_pseudonymised_in_reports(cfg, model):
+    import re
+
+    assert "ann" in render_markdown(model)
+    settings = cfg.settings.summary.model_copy(update={"pseudonymise_authors": True})
+    rows = [{"day": date(2026, 11, 17), "text_for_sentiment": "Halcyon outage, no signal", "sentiment": -0.7, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "ann.real.name"}]
+    scored = stance(_scored(rows), cfg.taxonomy)
+    md = render_markdown(build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}), cfg.taxonomy, settings, cfg.settings.board))
+    assert "ann.real.name" not in md
+    names = set(re.findall(r"author-[0-9a-f]{8}", md))
+    assert len(names) == 1, "one author, one stable pseudonym"
