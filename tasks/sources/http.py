@@ -7,8 +7,9 @@ rate limits handled in one place.
 - When a response says the quota is spent (`X-RateLimit-Remaining: 0`, its IETF form
   `RateLimit-Remaining: 0`, or Stack Exchange's `backoff`), the client waits until the reset the API gives, up to
   `max_wait_seconds`, before its next request.
-- A body that is not valid JSON raises MalformedPayload with the text, so the connector
-  can quarantine it and mark the window incomplete.
+- A body that is not valid JSON, or larger than `max_response_bytes`, raises
+  MalformedPayload with (the start of) the text, so the connector can quarantine it and
+  mark the window incomplete. A read that stalls ends at the timeout, never hangs.
 
 Secrets travel in headers only, so URLs in messages never carry them.
 """
@@ -87,12 +88,13 @@ class HttpClient:
         retries: int = 4,
         backoff: float = 1.0,
         max_wait_seconds: float = 300.0,
+        max_response_bytes: int = 50 * 2**20,
         stats: FetchStats | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.source, self.base_url, self.timeout = source, base_url.rstrip("/"), timeout
         self.stats = stats or FetchStats()
-        self.sleep, self.max_wait = sleep, max_wait_seconds
+        self.sleep, self.max_wait, self.max_bytes = sleep, max_wait_seconds, max_response_bytes
         self._not_before = 0.0
         retry = _CountingRetry(
             total=retries,
@@ -130,7 +132,14 @@ class HttpClient:
             self.sleep(wait)
         url = self.url(path)
         try:
-            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            response = self.session.request(method, url, timeout=self.timeout, stream=True, **kwargs)
+            body = bytearray()
+            for chunk in response.iter_content(1 << 16):
+                body += chunk
+                if len(body) > self.max_bytes:
+                    response.close()
+                    raise MalformedPayload(f"response from {url.split('?')[0]} larger than {self.max_bytes:,} bytes", body[:100_000].decode("utf-8", "replace"))
+            response._content = bytes(body)  # read under a size cap; .json() and .text use it
         except requests.RequestException as e:
             raise SourceError(f"source {self.source!r}: {method} {url.split('?')[0]} failed: {type(e).__name__}") from None
         self._note_rate_limit(response)
