@@ -198,7 +198,7 @@ def build_data_docs(directory: Path) -> Path:
                 site_name=name,
                 site_config={
                     "class_name": "SiteBuilder",
-                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory.resolve())},
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 },
             )

@@ -76,3 +76,24 @@ def test_an_unreadable_page_keeps_the_cursor_and_quarantines_the_body(prefect_se
     quarantined = pl.read_parquet(list((lake.root / "quarantine" / "stage=listen").rglob("*.parquet")))
     assert quarantined["record"].item().startswith("<html><body>")
     assert "feed" in quarantined["reason"].item().lower()
+
+
+def test_a_validation_outage_fails_the_run_clearly_and_a_rerun_completes(prefect_server, monkeypatch):
+    from flows.process import process_flow
+    from tasks import validate
+
+    lake = Lake()
+    day = date(2026, 11, 18)
+    lake.replace_partitions("raw", "halcyon", [day], raw_frame(raw_row("1", "Halcyon outage in Leeds, no signal")), source="reddit")
+
+    def down(suite_name):
+        raise RuntimeError("validation service unavailable")
+
+    with monkeypatch.context() as outage:
+        outage.setattr(validate, "_validation", down)
+        with pytest.raises(RuntimeError, match="validation service unavailable"):
+            process_flow(start=day, end=day, brands=["halcyon"])
+    assert not lake.partition("clean", "halcyon", day).exists()
+    (clean, score) = process_flow(start=day, end=day, brands=["halcyon"])
+    assert clean.rows_out == 1 and score.rows_out == 1
+    assert lake.partition("scored", "halcyon", day).is_file()
