@@ -221,7 +221,14 @@ def main() -> None:
     except Exception as e:  # anything else still gets one line; PULSE_DEBUG=1 shows the traceback
         if os.environ.get("PULSE_DEBUG"):
             raise
-        err.print(f"[red]error:[/red] {type(e).__name__}: {e} (set PULSE_DEBUG=1 for the traceback)", highlight=False, soft_wrap=True)
+        import httpx
+
+        if isinstance(e, httpx.TransportError):
+            api = os.environ.get("PREFECT_API_URL") or "the temporary local server"
+            message = f"lost the Prefect API at {api} ({type(e).__name__}: {e}); partitions already written are whole, run the command again once the server is back"
+        else:
+            message = f"{type(e).__name__}: {e} (set PULSE_DEBUG=1 for the traceback)"
+        err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

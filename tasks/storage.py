@@ -22,6 +22,7 @@ import json
 import os
 import signal
 import tempfile
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Iterable
@@ -49,13 +50,19 @@ _writes = 0  # files written by this process, for the crash tests' fault injecti
 
 
 def _crash_point() -> None:
-    """Fault injection for the crash tests: with PULSE_CRASH_AT_WRITE=N the process
-    kills itself (SIGKILL, no clean-up) after writing the N-th file's temporary copy
-    and before renaming it into place."""
+    """Fault injection for the crash and outage tests, at the N-th file written by this
+    process, after its temporary copy is written and before it is renamed into place:
+    PULSE_CRASH_AT_WRITE=N kills the process (SIGKILL, no clean-up);
+    PULSE_PAUSE_AT_WRITE=N:<file> creates <file> and pauses 3 s, so a test can take a
+    service away mid-run."""
     global _writes
     _writes += 1
     if os.environ.get("PULSE_CRASH_AT_WRITE") == str(_writes):
         os.kill(os.getpid(), signal.SIGKILL)
+    at, _, marker = os.environ.get("PULSE_PAUSE_AT_WRITE", "").partition(":")
+    if at == str(_writes) and marker:
+        Path(marker).touch()
+        time.sleep(3)
 
 
 def atomic_write_bytes(path: Path, write) -> None:

@@ -1,0 +1,88 @@
+"""The Prefect server goes away in the middle of a run: the run fails with a clear
+line, and once the server is back a re-run completes."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+import requests
+
+from tasks.config import REPO_ROOT
+from tasks.storage import Lake
+from tests.conftest import raw_frame, raw_row
+
+pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(home: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).ok:
+                return server
+        except requests.RequestException:
+            time.sleep(0.5)
+    _stop(server)
+    raise AssertionError("the Prefect server did not start within 120 s")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    server.wait(timeout=30)
+
+
+def test_prefect_server_outage_mid_run(tmp_path):
+    port, home, lake_dir = _free_port(), tmp_path / "prefect-home", tmp_path / "lake"
+    day = date(2026, 11, 18)
+    Lake(lake_dir).replace_partitions("raw", "halcyon", [day], raw_frame(raw_row("1", "Halcyon outage, no signal in Leeds")), source="reddit")
+    env = {
+        **os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api", "PULSE_DATA_DIR": str(lake_dir),
+        "PULSE_CONFIG": str(REPO_ROOT / "config"), "PULSE_NLTK_DATA": str(tmp_path / "nltk"),
+        # Give up in seconds once the server is gone, as an operator's runner would be told to.
+        "PREFECT_CLIENT_MAX_RETRIES": "0", "PREFECT_API_REQUEST_TIMEOUT": "5",
+    }
+    command = [sys.executable, "-m", "flows.cli", "process", "--from", day.isoformat(), "--to", day.isoformat(), "--brand", "halcyon"]
+    server = _start_server(home, port)
+    try:
+        marker = tmp_path / "paused"
+        run = subprocess.Popen(command, env={**env, "PULSE_PAUSE_AT_WRITE": f"1:{marker}"}, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not marker.exists() and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.2)
+        assert marker.exists(), "the run reached its first write"
+        _stop(server)  # the outage, while the clean task is writing
+        started = time.monotonic()
+        _, err = run.communicate(timeout=300)
+        print(f"the run gave up {time.monotonic() - started:.0f} s after the outage")
+        assert run.returncode == 1, "the run must not report success without its server"
+        errors = [line for line in err.splitlines() if line.startswith("error:")]
+        assert errors and errors[-1].startswith(f"error: lost the Prefect API at http://127.0.0.1:{port}/api"), err[-2000:]
+
+        server = _start_server(home, port)
+        again = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert pl.read_parquet(Lake(lake_dir).partition("scored", "halcyon", day)).height == 1
+    finally:
+        _stop(server)
