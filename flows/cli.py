@@ -116,15 +116,16 @@ def listen(
 
 @app.command()
 def process(
-    from_: Annotated[str, typer.Option("--from", help="First date, e.g. 2026-11-16.")],
-    to: Annotated[str, typer.Option("--to", help="Last date, inclusive.")],
+    from_: Annotated[Optional[str], typer.Option("--from", help="First date, e.g. 2026-11-16. Default: --to minus deployments.process_lookback_days.")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="Last date, inclusive. Default: today (UTC).")] = None,
     brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand id (repeatable).")] = None,
 ) -> None:
     """Clean, validate and score the mentions of a date range."""
     _config()
     from flows.process import process_flow
 
-    _print_stats(process_flow(start=_day(from_, "--from"), end=_day(to, "--to"), brands=brand))
+    start, end = (_day(from_, "--from") if from_ else None), (_day(to, "--to") if to else None)
+    _print_stats(process_flow(start=start, end=end, brands=brand))
 
 
 @app.command()
@@ -208,6 +209,33 @@ def schema() -> None:
     from tasks.schema import markdown_table
 
     print(markdown_table())
+
+
+@app.command()
+def deployments(
+    check: Annotated[bool, typer.Option("--check", help="Exit 1, naming each difference, if prefect.yaml disagrees with config/.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Render prefect.yaml from config/.")] = False,
+) -> None:
+    """Show, check or write the Prefect deployments that config/ describes
+    (schedules, time zones, parameters, work pool, the listen -> process trigger)."""
+    from flows.deployments import PREFECT_YAML, differences, render
+
+    cfg = _config()
+    if write:
+        from tasks.storage import write_text
+
+        write_text(render(cfg), PREFECT_YAML)
+        console.print(f"wrote {PREFECT_YAML}")
+    elif check:
+        problems = differences(cfg)
+        for problem in problems:
+            err.print(f"[red]prefect.yaml disagrees with config:[/red] {problem}", highlight=False, soft_wrap=True)
+        if problems:
+            err.print("Run `pulse deployments --write` to render prefect.yaml from config/.")
+            raise typer.Exit(1)
+        console.print(f"{PREFECT_YAML.name} matches config/")
+    else:
+        print(render(cfg), end="")
 
 
 def main() -> None:

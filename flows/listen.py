@@ -21,11 +21,48 @@ from tasks.storage import Lake
 from tasks.validate import Check, run_gate
 
 
+def source_limit(source_name: str) -> str:
+    """The Prefect global concurrency limit (one slot) held while a source's window is
+    read, fetched and committed."""
+    return f"listen-{source_name}"
+
+
+def ensure_source_limits(source_names: list[str]) -> None:
+    """Create each source's one-slot limit on the Prefect server if it is not there yet.
+    An existing limit is left as an operator set it (e.g. made inactive)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    with get_client(sync_client=True) as client:
+        for name in source_names:
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=source_limit(name), limit=1))
+            except ObjectAlreadyExists:
+                pass
+
+
 @task(name="listen-window", cache_policy=NO_CACHE, **IO_RETRIES)
-def listen_window(source: FileSource, brand: Brand, start: datetime, end: datetime) -> StageStats:
-    """Fetch, gate and commit one window. The cursor moves only after the commit."""
+def listen_window(cfg: Config, source: FileSource, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
+    """Fetch, gate and commit one window, from `start` (default: the source's cursor) to `end`.
+
+    Two listen runs may overlap (a slow run and the next schedule, or a manual run):
+    holding the source's one-slot limit from reading the cursor to moving it means
+    the second run starts where the first committed, and no two runs read and
+    replace the same raw partition at once."""
+    from prefect.concurrency.sync import concurrency
+
+    with concurrency(source_limit(source.name), occupy=1, strict=True):
+        return _listen_window(cfg, source, brand, start, end)
+
+
+def _listen_window(cfg: Config, source: FileSource, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
     t0 = time.time()
     lake = Lake()
+    start, end = resolve_window(cfg, lake, source.name, brand.id, start, end)
+    if end <= start:
+        # Another run committed this window while this one waited for the source.
+        return StageStats("listen", brand.id, source.name, spans=[(t0, time.time())], detail={"pages": 0, "complete": True, "errors": ""})
     fetched = connector(source.kind)(source, brand, start, end, lake.read_source_state(source.name, brand.id))
     gate = run_gate(fetched.mentions, "raw", {"earliest": start, "latest": min(end, datetime.now(timezone.utc))})
     if not fetched.complete:  # shown with the gate's checks, so the weekly summary lists it too
@@ -82,9 +119,14 @@ def listen_flow(
     lake = Lake()
     logger = get_run_logger()
     chosen = [cfg.brand(b) for b in brands] if brands else cfg.brands
+    end = end or datetime.now(timezone.utc).replace(microsecond=0)
+    enabled = cfg.enabled_sources(sources)
+    ensure_source_limits([s.name for s in enabled])
     futures, windows = {}, {}
-    for source in cfg.enabled_sources(sources):
+    for source in enabled:
         for brand in chosen:
+            # As far as this run can tell before it holds the source's limit; the task
+            # reads the cursor again once it does.
             lo, hi = resolve_window(cfg, lake, source.name, brand.id, start, end)
             if hi <= lo:
                 logger.info("%s/%s: nothing new since %s", source.name, brand.id, lo)
@@ -94,7 +136,7 @@ def listen_flow(
                 task_run_name=f"listen-{source.name}-{brand.id}",
                 tags=[f"source:{source.name}"],
                 retries=cfg.settings.listen.retries,
-            ).submit(source, brand, lo, hi)
+            ).submit(cfg, source, brand, start, end)
 
     stats, failed = [], []
     for (source_name, brand_id), future in futures.items():

@@ -32,6 +32,17 @@ IO_RETRIES = dict(
 )
 
 
+def scheduled_time(timezone_name: str = "UTC") -> datetime:
+    """When this flow run was meant to start (by its schedule or trigger), in the given
+    time zone; now, outside a run. A late or retried run then covers the same days."""
+    from zoneinfo import ZoneInfo
+
+    from prefect.runtime import flow_run
+
+    scheduled = flow_run.scheduled_start_time
+    return datetime.fromtimestamp(scheduled.timestamp(), ZoneInfo(timezone_name)) if scheduled else datetime.now(ZoneInfo(timezone_name))
+
+
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, the day after end 00:00) in UTC: whole days, end inclusive."""
     return datetime.combine(start, time(), timezone.utc), datetime.combine(end + timedelta(days=1), time(), timezone.utc)

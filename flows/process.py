@@ -18,7 +18,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, publish_data_docs, publish_gate, publish_stages
+from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, publish_data_docs, publish_gate, publish_stages, scheduled_time
 from tasks.board import build_board, render_board
 from tasks.clean import clean_mentions
 from tasks.config import Brand, Config, load_config
@@ -110,9 +110,13 @@ def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
 
 
 @flow(name="process", log_prints=True)
-def process_flow(start: date, end: date, brands: list[str] | None = None) -> list[StageStats]:
-    """Clean, validate and score every brand's mentions published from `start` to `end` (inclusive, UTC dates)."""
+def process_flow(start: date | None = None, end: date | None = None, brands: list[str] | None = None) -> list[StageStats]:
+    """Clean, validate and score every brand's mentions published from `start` to `end`
+    (inclusive, UTC dates). Default: the day of the run's scheduled time and the
+    `deployments.process_lookback_days` before it, where late posts still arrive."""
     cfg = load_config()
+    end = end or scheduled_time().date()
+    start = start or end - timedelta(days=cfg.settings.deployments.process_lookback_days)
     days = date_range(start, end)
     if not days:
         raise ValueError(f"empty date range: {start} is after {end}")

@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, day_bounds
+from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, scheduled_time
 from tasks.config import Config, load_config
 from tasks.deliver import deliver, messages
 from tasks.stages import StageStats
@@ -78,11 +77,7 @@ def deliver_report(cfg: Config, brand_id: str, week: str, model_path: str, resen
 def week_to_summarise(timezone_name: str) -> str:
     """The last full ISO week before the run's scheduled time (in the brand's time zone),
     so a retry or a late run of Monday's schedule still writes the same week."""
-    from prefect.runtime import flow_run
-
-    scheduled = flow_run.scheduled_start_time
-    moment = datetime.fromtimestamp(scheduled.timestamp(), ZoneInfo(timezone_name)) if scheduled else datetime.now(ZoneInfo(timezone_name))
-    return week_label(moment.date() - timedelta(days=7))
+    return week_label(scheduled_time(timezone_name).date() - timedelta(days=7))
 
 
 @flow(name="weekly-summary", log_prints=True)

@@ -276,12 +276,17 @@ def _check_cron(v: str) -> str:
     return v
 
 
-class Schedules(Strict):
-    listen: str = "*/15 * * * *"
-    process: str = "30 * * * *"
-    weekly_summary: str = "0 8 * * 1"
+class DeploymentSettings(Strict):
+    """What `prefect.yaml` must say: `pulse deployments --write` renders it from here
+    and `pulse deployments --check` (run by `make deploy` and the tests) fails when the
+    two disagree."""
 
-    _cron = field_validator("listen", "process", "weekly_summary")(_check_cron)
+    work_pool: str = Field("pulse", pattern=r"^[a-z0-9][a-z0-9-]*$")
+    listen_cron: str = "*/15 * * * *"  # UTC
+    process_lookback_days: int = Field(1, ge=0, le=31)  # a triggered process run covers today and this many days before
+    weekly_summary_cron: str = "0 8 * * 1"  # in each brand's own time zone
+
+    _cron = field_validator("listen_cron", "weekly_summary_cron")(_check_cron)
 
 
 class DemoSettings(Strict):
@@ -313,7 +318,7 @@ class SettingsFile(Strict):
     summary: SummarySettings = SummarySettings()
     board: BoardSettings = BoardSettings()
     delivery: DeliverySettings = DeliverySettings()
-    schedules: Schedules = Schedules()
+    deployments: DeploymentSettings = DeploymentSettings()
     demo: DemoSettings = DemoSettings()
 
 

@@ -33,7 +33,7 @@ def _break(folder, file, mutate):
         ("sources.yaml", lambda d: d["sources"][0].update(colour="blue"), "sources.0.colour: Extra inputs are not permitted"),
         ("taxonomy.yaml", lambda d: d["categories"]["billing_pricing"].update(team="accounts"), "team 'accounts', which is not under `teams`"),
         ("taxonomy.yaml", lambda d: d["categories"]["billing_pricing"].update(sla_hours="soon"), "categories.billing_pricing.sla_hours"),
-        ("settings.yaml", lambda d: d["schedules"].update(listen="every minute"), "schedules.listen: 'every minute' is not a valid cron expression"),
+        ("settings.yaml", lambda d: d["deployments"].update(listen_cron="every minute"), "deployments.listen_cron: 'every minute' is not a valid cron expression"),
         ("settings.yaml", lambda d: d["cleaning"]["spam_patterns"].append("(unclosed"), "cleaning.spam_patterns"),
     ],
 )
