@@ -12,7 +12,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PULSE_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: demo test install ui clean-data constraints bench
+.PHONY: demo test install ui deploy worker clean-data constraints bench
 
 demo: $(STAMP)
 	$(BIN)/pulse demo
@@ -27,9 +27,21 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $@
 
-# The Prefect UI over the same database the demo and the CLI write to.
+# The Prefect UI (and API, and scheduler) over the same database the demo and the CLI
+# write to. PREFECT_API_DATABASE_CONNECTION_URL puts it on PostgreSQL (see README).
 ui: $(STAMP)
-	$(BIN)/prefect server start
+	$(BIN)/prefect server start --host 127.0.0.1
+
+# Deployments and workers talk to the server `make ui` started, unless told otherwise.
+deploy worker: export PREFECT_API_URL ?= http://127.0.0.1:4200/api
+
+# Register prefect.yaml's deployments (refused if it disagrees with config/).
+deploy: $(STAMP)
+	$(BIN)/pulse deploy
+
+# A worker on the process work pool; start one per machine.
+worker: $(STAMP)
+	$(BIN)/pulse worker
 
 clean-data:
 	rm -rf data
@@ -37,7 +49,7 @@ clean-data:
 # Re-pin every dependency after editing pyproject.toml.
 constraints:
 	rm -rf .constraints-venv && $(PYTHON) -m venv .constraints-venv
-	.constraints-venv/bin/pip install --quiet -e '.[test]' 'prefect==3.8.8' 'fastapi<0.155'
+	.constraints-venv/bin/pip install --quiet -e '.[test]' 'prefect==3.8.8' 'fastapi<0.151'
 	{ echo "# Exact versions of every dependency, for 'pip install -c constraints.txt -e .[test]'."; \
 	  echo "# Regenerate after changing pyproject.toml: make constraints"; \
 	  .constraints-venv/bin/pip freeze --exclude-editable | grep -v '^#' | grep -v '^-e'; } > constraints.txt

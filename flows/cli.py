@@ -238,6 +238,62 @@ def deployments(
         print(render(cfg), end="")
 
 
+def _prefect_api() -> str:
+    """Deployments and workers belong to a long-lived server: a temporary one would
+    forget them when the command ends."""
+    api = os.environ.get("PREFECT_API_URL")
+    if not api:
+        from tasks.errors import ConfigError
+
+        raise ConfigError("PREFECT_API_URL is not set: start a server (`make ui`) and export PREFECT_API_URL=http://127.0.0.1:4200/api")
+    return api
+
+
+def _prefect(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("prefect")), *args]
+
+
+@app.command()
+def deploy() -> None:
+    """Check prefect.yaml against config/, create the work pool if it is missing, and
+    register every deployment on the server at PREFECT_API_URL."""
+    import subprocess
+
+    from flows.deployments import PREFECT_YAML, differences
+    from tasks.config import REPO_ROOT
+
+    cfg = _config()
+    api = _prefect_api()
+    problems = differences(cfg)
+    if problems:
+        for problem in problems:
+            err.print(f"[red]prefect.yaml disagrees with config:[/red] {problem}", highlight=False, soft_wrap=True)
+        err.print("Run `pulse deployments --write`, review the change, and deploy again.")
+        raise typer.Exit(1)
+    pool = cfg.settings.deployments.work_pool
+    if subprocess.run(_prefect("work-pool", "inspect", pool), capture_output=True).returncode != 0:
+        subprocess.run(_prefect("work-pool", "create", pool, "--type", "process"), check=True, stdout=subprocess.DEVNULL)
+        console.print(f"created work pool {pool!r} (process)")
+    done = subprocess.run(_prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(PREFECT_YAML)), cwd=REPO_ROOT)
+    if done.returncode != 0:
+        raise typer.Exit(done.returncode)
+    console.print(f"Deployed to {api}. Start a worker: make worker (or pulse worker)")
+
+
+@app.command()
+def worker(
+    limit: Annotated[Optional[int], typer.Option("--limit", help="At most this many flow runs at once on this worker.")] = None,
+) -> None:
+    """Start a worker on the configured process work pool: it runs the deployments'
+    scheduled, triggered and manual flow runs from this checkout. Run one per machine."""
+    cfg = _config()
+    _prefect_api()
+    args = _prefect("worker", "start", "--pool", cfg.settings.deployments.work_pool, "--type", "process")
+    if limit:
+        args += ["--limit", str(limit)]
+    os.execv(args[0], args)
+
+
 def main() -> None:
     from tasks.errors import PulseError
 

@@ -2,55 +2,20 @@
 line, and once the server is back a re-run completes."""
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
-import requests
 
 from tasks.config import REPO_ROOT
 from tasks.storage import Lake
 from tests.conftest import raw_frame, raw_row
+from tests.integration.prefect_server import _free_port, _start_server, _stop
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server(home: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    env.pop("PREFECT_API_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).ok:
-                return server
-        except requests.RequestException:
-            time.sleep(0.5)
-    _stop(server)
-    raise AssertionError("the Prefect server did not start within 120 s")
-
-
-def _stop(server: subprocess.Popen) -> None:
-    try:
-        os.killpg(server.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    server.wait(timeout=30)
 
 
 def test_prefect_server_outage_mid_run(tmp_path):
