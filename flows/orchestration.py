@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -10,7 +11,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
 from tasks import stages
-from tasks.errors import DeterministicError
+from tasks.errors import ConfigError, DeterministicError
 from tasks.stages import StageStats
 from tasks.storage import Lake
 from tasks.validate import GateResult, build_data_docs
@@ -30,6 +31,26 @@ IO_RETRIES = dict(
     retry_jitter_factor=0.5,
     retry_condition_fn=retry_transient,
 )
+
+
+def task_runner():
+    """Where process runs its tasks, chosen by the environment so that deployments and
+    workers switch it without code edits: threads in the flow's process (default), or
+    with PULSE_TASK_RUNNER=dask a Dask cluster (prefect-dask), where each brand's
+    clean, score and board tasks run in parallel worker processes: a temporary local
+    cluster per run, or the scheduler at PULSE_DASK_ADDRESS (e.g. tcp://10.0.0.5:8786),
+    whose workers may be on other machines that see the same data lake."""
+    kind = os.environ.get("PULSE_TASK_RUNNER", "threads")
+    if kind == "threads":
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return ThreadPoolTaskRunner()
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        address = os.environ.get("PULSE_DASK_ADDRESS")
+        return DaskTaskRunner(address=address) if address else DaskTaskRunner(cluster_kwargs={"processes": True, "threads_per_worker": 1})
+    raise ConfigError(f"PULSE_TASK_RUNNER={kind!r}: expected threads or dask")
 
 
 def scheduled_time(timezone_name: str = "UTC") -> datetime:

@@ -18,7 +18,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, publish_data_docs, publish_gate, publish_stages, scheduled_time
+from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, publish_data_docs, publish_gate, publish_stages, scheduled_time, task_runner
 from tasks.board import build_board, render_board
 from tasks.clean import clean_mentions
 from tasks.config import Brand, Config, load_config
@@ -109,7 +109,7 @@ def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
     return paths
 
 
-@flow(name="process", log_prints=True)
+@flow(name="process", log_prints=True, task_runner=task_runner())
 def process_flow(start: date | None = None, end: date | None = None, brands: list[str] | None = None) -> list[StageStats]:
     """Clean, validate and score every brand's mentions published from `start` to `end`
     (inclusive, UTC dates). Default: the day of the run's scheduled time and the

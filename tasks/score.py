@@ -114,6 +114,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def worker_count(settings: SentimentSettings) -> int:
+    if multiprocessing.current_process().daemon:
+        return 1  # a daemonic process (a Dask worker) may not start processes: Dask is the parallelism then
     return settings.workers or os.cpu_count() or 1
 
 
