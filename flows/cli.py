@@ -294,6 +294,37 @@ def worker(
     os.execv(args[0], args)
 
 
+@app.command()
+def alerts(
+    block: Annotated[str, typer.Option("--block", help="The notification block to send to, as <block type>/<name>, e.g. slack-webhook/pulse-alerts (create it in the UI under Blocks).")],
+) -> None:
+    """Create (or replace) the automations in automations/*.yaml on the server at
+    PREFECT_API_URL: a notification through BLOCK for every failed or crashed run, and
+    for every spike a weekly summary finds."""
+    import yaml
+    from prefect.blocks.core import Block
+    from prefect.client.orchestration import get_client
+    from prefect.events.schemas.automations import AutomationCore
+
+    from tasks.config import REPO_ROOT
+    from tasks.errors import ConfigError
+
+    _prefect_api()
+    try:
+        block_id = Block.load(block)._block_document_id
+    except ValueError as e:
+        raise ConfigError(f"--block {block}: {e}") from None
+    with get_client(sync_client=True) as client:
+        for path in sorted((REPO_ROOT / "automations").glob("*.yaml")):
+            spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+            for action in spec["actions"]:
+                action["block_document_id"] = str(block_id)
+            for old in client.read_automations_by_name(spec["name"]):
+                client.delete_automation(old.id)
+            client.create_automation(AutomationCore.model_validate(spec))
+            console.print(f"automation {spec['name']!r} sends to {block} ({path.name})")
+
+
 def main() -> None:
     from tasks.errors import PulseError
 

@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.orchestration import IO_RETRIES, publish_data_docs, publish_gate, publish_stages
 from tasks.config import Brand, Config, FileSource, load_config
-from tasks.errors import SourceError
+from tasks.errors import SourceBusy, SourceError
 from tasks.quarantine import to_quarantine
 from tasks.sources import connector
 from tasks.stages import StageStats
@@ -21,10 +21,26 @@ from tasks.storage import Lake
 from tasks.validate import Check, run_gate
 
 
+# Leases: a crashed run's slot returns within about a minute (the server's repossessor
+# revokes expired leases); a live run renews its lease in the background.
+LEASE_SECONDS = 60
+# A run waits this long for another run of the same source, then fails, naming the limit.
+WAIT_SECONDS = 30 * 60
+
+
 def source_limit(source_name: str) -> str:
     """The Prefect global concurrency limit (one slot) held while a source's window is
     read, fetched and committed."""
     return f"listen-{source_name}"
+
+
+def on_long_lived_server() -> bool:
+    """Slots live in the server's memory: only a server that outlives the run (PREFECT_API_URL)
+    can hand them over between runs. A temporary per-command server cannot, and a crash
+    would leave its slot taken for good; runs on those are one person's manual runs."""
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
 
 
 def ensure_source_limits(source_names: list[str]) -> None:
@@ -50,10 +66,19 @@ def listen_window(cfg: Config, source: FileSource, brand: Brand, start: datetime
     holding the source's one-slot limit from reading the cursor to moving it means
     the second run starts where the first committed, and no two runs read and
     replace the same raw partition at once."""
+    if not on_long_lived_server():
+        return _listen_window(cfg, source, brand, start, end)
     from prefect.concurrency.sync import concurrency
 
-    with concurrency(source_limit(source.name), occupy=1, strict=True):
-        return _listen_window(cfg, source, brand, start, end)
+    try:
+        with concurrency(source_limit(source.name), occupy=1, strict=True, timeout_seconds=WAIT_SECONDS, lease_duration=LEASE_SECONDS):
+            return _listen_window(cfg, source, brand, start, end)
+    except TimeoutError:
+        raise SourceBusy(
+            f"{source.name}: another listen run has held the concurrency limit {source_limit(source.name)!r} for over "
+            f"{WAIT_SECONDS // 60} minutes; if none is running (say the server restarted while one was), free it with "
+            f"`prefect gcl update {source_limit(source.name)} --active-slots 0`"
+        ) from None
 
 
 def _listen_window(cfg: Config, source: FileSource, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
@@ -121,7 +146,8 @@ def listen_flow(
     chosen = [cfg.brand(b) for b in brands] if brands else cfg.brands
     end = end or datetime.now(timezone.utc).replace(microsecond=0)
     enabled = cfg.enabled_sources(sources)
-    ensure_source_limits([s.name for s in enabled])
+    if on_long_lived_server():
+        ensure_source_limits([s.name for s in enabled])
     futures, windows = {}, {}
     for source in enabled:
         for brand in chosen:

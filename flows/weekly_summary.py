@@ -10,12 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.events import emit_event
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, scheduled_time
 from tasks.config import Config, load_config
 from tasks.deliver import deliver, messages
+from tasks.spikes import spike_events
 from tasks.stages import StageStats
 from tasks.storage import Lake, write_text
 from tasks.summary import BASELINE_WEEKS, build_summary, render_html, render_markdown, week_days, week_label
@@ -59,6 +61,8 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
         table=[{"team": t["name"], "mentions": t["volume"], "net sentiment": t["net_sentiment"], "issues": len(t["issues"])} for t in model["teams"]],
         description=f"Teams for {brand.name}, {week}",
     )
+    for event in spike_events(brand.id, brand.name, week, model["spikes"]):
+        emit_event(**event)
     stats = StageStats("summary", brand.id, rows_in=this_week.height, rows_out=this_week.height, spans=[(t0, time.time())])
     return stats, {k: str(p) for k, p in paths.items()}
 

@@ -23,3 +23,8 @@ class SourceError(PulseError):
 
 class StorageError(PulseError):
     """The data lake could not be written (read-only directory, disk full)."""
+
+
+class SourceBusy(DeterministicError):
+    """Another listen run held the source's concurrency limit for too long: waiting
+    again (a retry) would only double the wait."""

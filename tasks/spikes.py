@@ -65,3 +65,17 @@ def find_spikes(history: pl.DataFrame, days: list[date], baseline_days: int, z: 
                 }
             )
     return spikes
+
+
+def spike_events(brand_id: str, brand_name: str, week: str, spikes: list[dict]) -> list[dict]:
+    """One Prefect event per spike (`social-pulse.spike`, resource = the brand), the
+    keyword arguments of `prefect.events.emit_event`: automations/spikes.yaml turns
+    them into notifications."""
+    return [
+        {
+            "event": "social-pulse.spike",
+            "resource": {"prefect.resource.id": f"social-pulse.brand.{brand_id}", "prefect.resource.name": brand_name},
+            "payload": {"week": week, **{k: spike[k] for k in ("date", "mentions", "usual_mentions", "negative_share_pct", "usual_negative_share_pct", "why")}},
+        }
+        for spike in spikes
+    ]

@@ -1,9 +1,12 @@
 """Killed mid-write, run again: every partition whole, no temporary file left, and the
 same bytes as a run that was never interrupted.
 
-The runs are real `pulse` processes against the session's Prefect server; they kill
-themselves with SIGKILL at a chosen file write (PULSE_CRASH_AT_WRITE, see
-tasks/storage.py), after the temporary copy is written and before it is renamed.
+The runs are real `pulse` processes against a real `prefect server start`, as under
+deployments; they kill themselves with SIGKILL at a chosen file write
+(PULSE_CRASH_AT_WRITE, see tasks/storage.py), after the temporary copy is written and
+before it is renamed. A killed listen run still holds its source's concurrency slot:
+the server takes it back when the lease expires (about a minute), and the re-run
+waits for that rather than overlap a run that might still be writing.
 """
 
 import hashlib
@@ -11,12 +14,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from tasks.config import REPO_ROOT
+from tests.integration.prefect_server import _free_port, _start_server, _stop
 
 pytestmark = pytest.mark.integration
 
@@ -25,10 +30,16 @@ PROCESS = ["process", "--from", "2026-11-16", "--to", "2026-11-18"]
 
 
 @pytest.fixture(scope="module")
-def run(prefect_server, tmp_path_factory):
-    from prefect.settings import PREFECT_API_URL
+def server_api(tmp_path_factory):
+    port = _free_port()
+    server = _start_server(tmp_path_factory.mktemp("prefect-home"), port)
+    yield f"http://127.0.0.1:{port}/api"
+    _stop(server)
 
-    api = PREFECT_API_URL.value()
+
+@pytest.fixture(scope="module")
+def run(server_api, tmp_path_factory):
+    api = server_api
     nltk = str(tmp_path_factory.mktemp("nltk"))
 
     def pulse(lake: Path, args: list[str], crash_at: int | None = None) -> int:
@@ -63,7 +74,9 @@ def test_listen_killed_before_commit_refetches_and_stores_once(run, uninterrupte
     lake = tmp_path / "lake"
     assert run(lake, LISTEN, crash_at=1) == -signal.SIGKILL
     assert not (lake / "state" / "cursors").exists(), "killed at the first write: no window committed, no cursor moved"
+    started = time.monotonic()
     assert run(lake, LISTEN) == 0
+    assert time.monotonic() - started < 180, "the killed run's slot came back with its lease"
     assert _state(lake) == after_listen
     assert not list(lake.rglob("*.tmp")), "no temporary file left"
 

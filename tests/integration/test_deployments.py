@@ -31,7 +31,7 @@ def _trigger(env, deployment, **params):
     """`prefect deployment run` as an operator types it, waiting for the run to end."""
     args = [str(Path(sys.executable).with_name("prefect")), "deployment", "run", deployment, "--watch", "--watch-interval", "1", "--watch-timeout", "300"]
     for key, value in params.items():
-        args += ["--param", f'{key}="{value}"']
+        args += ["--param", f"{key}={value}"]
     return _run(env, *args)
 
 
