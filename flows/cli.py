@@ -90,14 +90,15 @@ def demo() -> None:
     """Run the whole pipeline over the bundled sample data and print where the report is."""
     _config()
     from flows.demo import demo_flow
+    from tasks.storage import shown
 
     result = demo_flow()
     _print_stats(result["stats"])
     week = result["latest_week"]
     console.print(f"\nWeekly reports for {week}:")
     for brand, weeks in result["reports"].items():
-        console.print(f"  {brand}: {Path(weeks[week]['html']).resolve()}")
-    console.print(f"  (all weeks: {Path(next(iter(result['reports'].values()))[week]['html']).resolve().parents[2]})")
+        console.print(f"  {brand}: {shown(weeks[week]['html'])}")
+    console.print(f"  (all weeks: {shown(next(iter(result['reports'].values()))[week]['html']).rsplit('/', 3)[0]})")
 
 
 @app.command()
@@ -136,6 +137,7 @@ def summary(
 ) -> None:
     """Write the weekly cross-team summary for one brand and ISO week, and deliver it
     to the webhook named in config/settings.yaml (if its variable is set)."""
+    from tasks.storage import shown
     from tasks.summary import week_days
 
     _config().brand(brand)
@@ -145,7 +147,7 @@ def summary(
 
     paths = weekly_summary_flow(brand=brand, week=week, resend=resend)
     for kind, path in paths.items():
-        console.print(f"{kind:9} {Path(path).resolve()}")
+        console.print(f"{kind:9} {shown(path)}")
 
 
 @app.command()

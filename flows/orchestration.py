@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from datetime import date, datetime, time, timedelta, timezone
 
 from prefect import get_run_logger
@@ -13,7 +14,7 @@ from prefect.tasks import exponential_backoff
 from tasks import stages
 from tasks.errors import ConfigError, DeterministicError
 from tasks.stages import StageStats
-from tasks.storage import Lake
+from tasks.storage import Lake, is_remote
 from tasks.validate import GateResult, build_data_docs
 
 
@@ -87,8 +88,9 @@ def publish_gate(gate: GateResult, where: str, brand: str, start: datetime, end:
 
 
 def publish_data_docs(lake: Lake) -> None:
-    """Great Expectations' own report of this process's validations, under the lake."""
-    index = build_data_docs(lake.root / "data_docs")
+    """Great Expectations' own report of this process's validations, under the lake (or,
+    for a lake on object storage, in ./data_docs: Great Expectations writes local files)."""
+    index = build_data_docs(Path("data_docs") if is_remote(lake.root) else lake.root / "data_docs")
     get_run_logger().info("Great Expectations Data Docs: %s", index.resolve())
 
 

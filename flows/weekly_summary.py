@@ -7,7 +7,6 @@ import json
 import os
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from prefect import flow, task
 from prefect.events import emit_event
@@ -19,7 +18,7 @@ from tasks.config import Config, load_config
 from tasks.deliver import deliver, messages
 from tasks.spikes import spike_events
 from tasks.stages import StageStats
-from tasks.storage import Lake, write_text
+from tasks.storage import Lake, lake_path, shown, write_text
 from tasks.summary import BASELINE_WEEKS, build_summary, render_html, render_markdown, week_days, week_label
 
 
@@ -74,7 +73,7 @@ def deliver_report(cfg: Config, brand_id: str, week: str, model_path: str, resen
     url = os.environ.get(settings.webhook_url_env)
     if not url:
         return f"not delivered: {settings.webhook_url_env} is not set"
-    model = json.loads(Path(model_path).read_text(encoding="utf-8"))
+    model = json.loads(lake_path(model_path).read_text(encoding="utf-8"))
     return deliver(messages(model, settings.mode), url, Lake().delivery_receipt(brand_id, week), resend=resend, retries=settings.retries)
 
 
@@ -92,6 +91,6 @@ def weekly_summary_flow(brand: str, week: str | None = None, resend: bool = Fals
     week = week or week_to_summarise(cfg.brand(brand).timezone)
     week_days(week)  # a bad week label fails here, before any task runs
     _, paths = build_report(cfg, brand, week)
-    print(f"Weekly summary for {brand} {week}: {Path(paths['html']).resolve()}")
+    print(f"Weekly summary for {brand} {week}: {shown(paths['html'])}")
     print(deliver_report(cfg, brand, week, paths["json"], resend))
     return paths

@@ -9,10 +9,16 @@
     <root>/state/cursors/source=<s>/brand=<b>.json
     <root>/quality/suite=<raw|clean|scored>/[source=<s>/]brand=<b>/<start>--<end>.json
 
-Every file is written to a hidden temporary name in its final folder, flushed to
-disk and renamed into place, so a reader (or a crash) sees the old file or the new
-one, never half of one. Rows are sorted and compression fixed so the same input
-gives byte-identical files.
+The root is a local folder, or an fsspec URL (`s3://bucket/lake`, `gs://...`,
+`az://...`, `memory://` in tests) through universal-pathlib, so every machine of a
+scaled-out setup sees one lake; credentials come from the filesystem's usual
+environment variables (AWS_ACCESS_KEY_ID, ...).
+
+Every local file is written to a hidden temporary name in its final folder, flushed
+to disk and renamed into place, so a reader (or a crash) sees the old file or the new
+one, never half of one. On object storage a file is uploaded whole in one request,
+which the store makes visible only once complete. Rows are sorted and compression
+fixed so the same input gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -35,8 +41,30 @@ from tasks.errors import StorageError
 SORT_KEYS = ["date", "mention_id"]
 
 
+def lake_path(location: str | Path) -> Path:
+    """A local path, or a universal-pathlib path for an fsspec URL such as s3://bucket/lake."""
+    if isinstance(location, str) and "://" in location and not location.startswith("file://"):
+        from upath import UPath
+
+        return UPath(location)
+    return Path(str(location).removeprefix("file://"))
+
+
+def is_remote(path: Path) -> bool:
+    return not isinstance(path, Path)  # UPath for remote URLs is not a pathlib.Path
+
+
+def shown(path: str | Path) -> str:
+    """A path as a user would paste it: absolute locally, the URL on object storage."""
+    return str(path) if "://" in str(path) else str(Path(path).resolve())
+
+
 def data_dir() -> Path:
-    return Path(os.environ.get("PULSE_DATA_DIR", "data"))
+    return lake_path(os.environ.get("PULSE_DATA_DIR", "data"))
+
+
+def read_parquet(path: Path, **kwargs) -> pl.DataFrame:
+    return pl.read_parquet(path.read_bytes() if is_remote(path) else path, **kwargs)
 
 
 def _safe(value: str) -> str:
@@ -69,6 +97,8 @@ def atomic_write_bytes(path: Path, write) -> None:
     """Call write(tmp_path), fsync it, then rename onto `path`. The temporary name is
     hidden (leading dot) so globbing readers never pick it up; one left by a crash is
     removed by the next write of the same file (one writer per partition by design)."""
+    if is_remote(path):
+        return _upload(path, write)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for stale in path.parent.glob(f".{path.name}.*.tmp"):
@@ -91,6 +121,19 @@ def atomic_write_bytes(path: Path, write) -> None:
         raise
 
 
+def _upload(path: Path, write) -> None:
+    """Write locally, then upload in one request: the object appears whole or not at all."""
+    with tempfile.TemporaryDirectory(prefix="pulse-upload-") as scratch:
+        tmp = Path(scratch) / path.name
+        write(tmp)
+        _crash_point()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(tmp.read_bytes())
+        except OSError as e:
+            raise StorageError(f"cannot write {path}: {e.strerror or e}") from e
+
+
 def write_parquet(df: pl.DataFrame, path: Path) -> None:
     atomic_write_bytes(path, lambda tmp: df.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True))
 
@@ -103,15 +146,15 @@ class Lake:
     """Paths and read/replace operations over one data directory."""
 
     def __init__(self, root: str | Path | None = None):
-        self.root = Path(root) if root is not None else data_dir()
+        self.root = lake_path(root) if root is not None else data_dir()
 
     # -- paths -------------------------------------------------------------
     def partition(self, stage: str, brand: str, day: date, source: str | None = None) -> Path:
-        parts = [self.root, *stage.split("/")]
+        parts = stage.split("/")
         if source is not None:
             parts.append(f"source={_safe(source)}")
         parts += [f"brand={_safe(brand)}", f"date={day.isoformat()}", "part.parquet"]
-        return Path(*parts)
+        return self.root.joinpath(*parts)
 
     def quarantine(self, stage: str, brand: str, day: date | None, source: str | None = None) -> Path:
         path = self.partition(f"quarantine/stage={_safe(stage)}", brand, day or date.min, source)
@@ -152,6 +195,10 @@ class Lake:
     def count_rows(self, stage: str, brand: str, days: Iterable[date]) -> int:
         """Rows in those partitions, from the Parquet footers: no data is read."""
         paths = [p for d in days if (p := self.partition(stage, brand, d)).is_file()]
+        if paths and is_remote(self.root):
+            import pyarrow.parquet as pq
+
+            return sum(pq.ParquetFile(p.open("rb")).metadata.num_rows for p in paths)
         return pl.scan_parquet(paths).select(pl.len()).collect().item() if paths else 0
 
     def read_quarantine(self, brand: str, days: Iterable[date]) -> pl.DataFrame:
@@ -161,7 +208,7 @@ class Lake:
         paths = sorted(p for p in base.glob(f"stage=*/**/brand={_safe(brand)}/date=*/part.parquet") if p.parent.name in wanted)
         if not paths:
             return schema.empty("quarantine")
-        return pl.concat([schema.conform(pl.read_parquet(p), "quarantine") for p in paths], how="vertical")
+        return pl.concat([schema.conform(read_parquet(p), "quarantine") for p in paths], how="vertical")
 
     def sources_present(self, brand: str) -> list[str]:
         return sorted(p.name.removeprefix("source=") for p in (self.root / "raw").glob("source=*") if (p / f"brand={brand}").is_dir())
@@ -201,7 +248,7 @@ class Lake:
 
     @staticmethod
     def _read_file(path: Path, kind: str) -> pl.DataFrame:
-        return schema.conform(pl.read_parquet(path), kind) if path.is_file() else schema.empty(kind)
+        return schema.conform(read_parquet(path), kind) if path.is_file() else schema.empty(kind)
 
     def _put(self, path: Path, df: pl.DataFrame) -> Path | None:
         if df.is_empty():
@@ -217,8 +264,8 @@ class Lake:
 
     # -- quality gate results ---------------------------------------------
     def gate_path(self, suite: str, brand: str, start: datetime, end: datetime, source: str | None = None) -> Path:
-        parts = [self.root, "quality", f"suite={_safe(suite)}"] + ([f"source={_safe(source)}"] if source else [])
-        return Path(*parts, f"brand={_safe(brand)}", f"{start:%Y%m%dT%H%M%SZ}--{end:%Y%m%dT%H%M%SZ}.json")
+        parts = ["quality", f"suite={_safe(suite)}"] + ([f"source={_safe(source)}"] if source else [])
+        return self.root.joinpath(*parts, f"brand={_safe(brand)}", f"{start:%Y%m%dT%H%M%SZ}--{end:%Y%m%dT%H%M%SZ}.json")
 
     def write_gate(self, suite: str, brand: str, start: datetime, end: datetime, result: dict, source: str | None = None) -> None:
         """One file per gate run and window: running the window again replaces it."""
