@@ -9,9 +9,8 @@ difference when someone edits one side only.
 Processing is chained to listening by a deployment trigger, not a subflow: a listen
 run stays short on its 15-minute schedule however long processing takes, a slow or
 failing process run never turns a listen run red, the two can run on different
-workers, and `process` has its own concurrency limit (one run at a time; a trigger
-that fires while one is running is dropped, because the next listen run's trigger
-covers the same days).
+workers, and `process` has its own concurrency limit: one run at a time, later ones
+(triggered or started by hand) wait in line rather than being cancelled.
 """
 
 from __future__ import annotations
@@ -68,7 +67,7 @@ def expected_deployments(cfg: Config) -> list[dict[str, Any]]:
             "tags": ["social-pulse"],
             "parameters": {},
             "work_pool": pool,
-            "concurrency_limit": {"limit": 1, "collision_strategy": "CANCEL_NEW"},
+            "concurrency_limit": {"limit": 1, "collision_strategy": "ENQUEUE"},
             "triggers": [listened],
         },
         *[
