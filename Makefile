@@ -17,8 +17,10 @@ export PULSE_DATA_DIR ?= $(CURDIR)/data
 demo: $(STAMP)
 	$(BIN)/pulse demo
 
+# Three pytest workers on two cores: the integration tests spend much of their time
+# waiting on servers, leases and subprocesses, so a third worker fills those gaps.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 3 --dist worksteal
 
 install: $(STAMP)
 

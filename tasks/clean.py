@@ -20,6 +20,7 @@ import polars as pl
 from tasks import schema
 from tasks.config import Brand, CleaningSettings
 from tasks.dedup import near_duplicate_groups
+from tasks.parallel import map_distinct
 from tasks.privacy import mask_pii
 from tasks.quarantine import to_quarantine
 
@@ -71,11 +72,15 @@ def _repair(value: str | None) -> str | None:
     return value
 
 
+def _repair_chunk(args: tuple[list[str | None]]) -> list[str | None]:
+    return [_repair(v) for v in args[0]]
+
+
 def readable_text(title: pl.Expr, text: pl.Expr) -> pl.Expr:
     """Title and body as one readable string: markup stripped, entities decoded,
     Unicode normalised, whitespace collapsed. Case, punctuation and emoji stay."""
     joined = pl.concat_str([title.fill_null(""), text.fill_null("")], separator="\n\n")
-    repaired = joined.map_batches(lambda s: pl.Series([_repair(v) for v in s], dtype=pl.String), return_dtype=pl.String)
+    repaired = joined.map_batches(lambda s: map_distinct(s, _repair_chunk), return_dtype=pl.String)
     return repaired.str.replace_all(r"\s+", " ").str.strip_chars()
 
 
@@ -97,18 +102,29 @@ def _language_identifier(languages: tuple[str, ...]):
     return ident
 
 
-def detect_language(texts: pl.Series, default: str, languages: tuple[str, ...], min_confidence: float = 0.9) -> pl.Series:
-    """Language code per text. Short or ambiguous texts get the brand's default language:
-    a five-word post in English is often mistaken for Italian, rarely the reverse."""
+# The identifier reads this much of a text: plenty to tell languages apart, and a long
+# post then costs what a short one does.
+LANGUAGE_SAMPLE_CHARS = 300
+
+
+def _classify_chunk(args: tuple[list[str], str, tuple[str, ...], float]) -> list[str]:
+    texts, default, languages, min_confidence = args
     ident = _language_identifier(languages)
     out = []
     for text in texts:
         if not text or len(re.findall(r"[^\W\d_]{2,}", text)) < 4:
             out.append(default)
             continue
-        lang, prob = ident.classify(text)
+        lang, prob = ident.classify(text[:LANGUAGE_SAMPLE_CHARS])
         out.append(lang if prob >= min_confidence else default)
-    return pl.Series(out, dtype=pl.String)
+    return out
+
+
+def detect_language(texts: pl.Series, default: str, languages: tuple[str, ...], min_confidence: float = 0.9) -> pl.Series:
+    """Language code per text. Short or ambiguous texts get the brand's default language:
+    a five-word post in English is often mistaken for Italian, rarely the reverse.
+    Each distinct text is classified once; many texts are split across processes."""
+    return map_distinct(texts, _classify_chunk, default, languages, min_confidence)
 
 
 DETECTABLE = ("en", "es", "fr", "de", "pt", "it", "nl", "sv", "pl", "ja", "zh", "ru", "ar", "tr")

@@ -12,18 +12,16 @@ texts are split across worker processes, each loading the analyzer once.
 
 from __future__ import annotations
 
-import atexit
-import multiprocessing
 import os
 import re
 import shutil
-from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
 
 from tasks.config import SentimentSettings
+from tasks.parallel import available_workers, map_chunks
 
 LEXICON = "sentiment/vader_lexicon.txt"
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
@@ -105,29 +103,11 @@ def _score_chunk(args: tuple[list[str], int, tuple[tuple[str, float], ...]]) -> 
     return [compound(t, split_chars, lexicon) for t in texts]
 
 
-@lru_cache(maxsize=4)
-def _pool(workers: int) -> ProcessPoolExecutor:
-    # "spawn": forking a process that runs polars' thread pool can deadlock.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    atexit.register(pool.shutdown, cancel_futures=True)
-    return pool
-
-
-def worker_count(settings: SentimentSettings) -> int:
-    if multiprocessing.current_process().daemon:
-        return 1  # a daemonic process (a Dask worker) may not start processes: Dask is the parallelism then
-    return settings.workers or os.cpu_count() or 1
-
-
 def score_texts(texts: list[str], settings: SentimentSettings, workers: int | None = None) -> list[float]:
     """Compound scores of `texts`, in order, on `workers` processes (config by default)."""
     lexicon = tuple(sorted(settings.lexicon.items()))
-    workers = worker_count(settings) if workers is None else workers
-    if workers <= 1 or len(texts) < settings.parallel_min_texts:
-        return _score_chunk((texts, settings.sentence_split_chars, lexicon))
-    size = -(-len(texts) // (workers * 4))  # a few chunks per worker evens out long texts
-    chunks = [(texts[i : i + size], settings.sentence_split_chars, lexicon) for i in range(0, len(texts), size)]
-    return [s for part in _pool(workers).map(_score_chunk, chunks) for s in part]
+    workers = available_workers(settings.workers) if workers is None else workers
+    return map_chunks(_score_chunk, texts, settings.sentence_split_chars, lexicon, workers=workers, min_items=settings.parallel_min_texts)
 
 
 def score_sentiment(df: pl.DataFrame, settings: SentimentSettings, scored_languages: list[str]) -> pl.DataFrame:
