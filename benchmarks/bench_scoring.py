@@ -10,32 +10,21 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import time
-from datetime import datetime, timezone
 
 import polars as pl
 
+from common import sample_raw, timed
 from tasks.clean import readable_text
 from tasks.config import load_config
 from tasks.score import _base_analyzer, score_sentiment, score_texts
-from tasks.sources import file_import
 
 
 def sample_texts(n: int) -> list[str]:
     """Texts shaped like the bundled sample (lengths, emoji, long reviews), made distinct
     so the pipeline's 'score each distinct text once' does not do the work for it."""
-    cfg = load_config()
-    start, end = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
-    frames = [file_import.fetch(s, b, start, end).mentions for s in cfg.sources for b in cfg.brands]
-    base = pl.concat(frames).select(readable_text(pl.col("title"), pl.col("text")).alias("t")).filter(pl.col("t") != "")
+    base = sample_raw().select(readable_text(pl.col("title"), pl.col("text")).alias("t")).filter(pl.col("t") != "")
     texts = base.get_column("t").to_list()
     return [f"{texts[i % len(texts)]} #{i}" for i in range(n)]
-
-
-def timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
 
 
 def main() -> None:

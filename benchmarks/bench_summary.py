@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
+
+from common import peak_rss_mb, sample_raw
 
 WEEK = "2026-W47"
 
@@ -28,12 +29,10 @@ def build_week(n: int, out: Path) -> None:
     from tasks.config import load_config
     from tasks.issues import route, stance
     from tasks.score import score_sentiment
-    from tasks.sources import file_import
 
     cfg = load_config()
     brand = cfg.brand("halcyon")
-    start, end = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
-    raw = pl.concat([file_import.fetch(s, brand, start, end).mentions for s in cfg.sources])
+    raw = sample_raw([brand.id])
     clean = clean_mentions(raw, brand, cfg.settings.cleaning).mentions
     scored = stance(score_sentiment(route(clean, cfg.taxonomy), cfg.settings.sentiment, brand.languages), cfg.taxonomy)
     # n rows in the week, n/2 spread over the four weeks before (the baseline).
@@ -61,15 +60,6 @@ def measure(folder: Path) -> dict:
     render_markdown(model), render_html(model)
     seconds = time.perf_counter() - t0
     return {"mentions": this_week.height, "seconds": round(seconds, 2), "peak_rss_mb": peak_rss_mb()}
-
-
-def peak_rss_mb() -> int:
-    """This process's peak resident memory. VmHWM starts afresh at exec, unlike
-    ru_maxrss, which a child inherits from the process that forked it."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def main() -> None:

@@ -1,0 +1,40 @@
+"""Helpers the benchmarks share: the bundled sample as raw mentions, timing a call,
+and reading a process's peak memory."""
+
+from __future__ import annotations
+
+import resource
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+
+def sample_raw(brand_ids: list[str] | None = None) -> pl.DataFrame:
+    """The bundled sample's raw mentions of the given brands (default all), read by the
+    file connector the way `listen` reads them. Only enabled file sources: the API
+    sources in config are disabled and would need the network."""
+    from tasks.config import load_config
+    from tasks.sources import file_import
+
+    cfg = load_config()
+    brands = [cfg.brand(b) for b in brand_ids] if brand_ids else cfg.brands
+    start, end = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+    sources = [s for s in cfg.enabled_sources() if s.kind == "file"]
+    return pl.concat([file_import.fetch(s, b, start, end).mentions for s in sources for b in brands])
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory. VmHWM starts afresh at exec, unlike
+    ru_maxrss, which a child inherits from the process that forked it."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
