@@ -1,10 +1,16 @@
+from functools import lru_cache
+from pathlib import Path
+
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tasks import score
 from tasks.config import SentimentSettings
 
 SETTINGS = SentimentSettings()
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _scored(texts, lang="en"):
@@ -78,3 +84,33 @@ def test_worker_processes_give_the_same_scores_as_in_process():
     texts = [f"Halcyon {w} {i}!!! 😍" for i, w in enumerate(["great", "awful", "fine", "not bad", "a joke"] * 20)]
     settings = SentimentSettings(lexicon={"joke": -1.5}, parallel_min_texts=1)
     assert score.score_texts(texts, settings, workers=2) == score.score_texts(texts, settings, workers=1)
+
+
+@lru_cache(maxsize=1)
+def _nltk_vader():
+    """NLTK's own analyzer on the same lexicon file: what ours must equal."""
+    from nltk.sentiment.vader import SentimentIntensityAnalyzer
+
+    score._base_analyzer()  # puts the lexicon where NLTK looks
+    return SentimentIntensityAnalyzer(lexicon_file=score.LEXICON)
+
+
+def test_cached_tokens_score_exactly_as_nltk_on_labelled_posts():
+    texts = [line.split("\t")[-1] for line in (FIXTURES / "sentiment_gold.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    texts += ["Halcyon support is GREAT!!! :)", "never so happy, but... the app?!? is 'kind of' AWFUL!!!!", "at least it's not the worst -- :-( :D"]
+    nltk, ours = _nltk_vader(), score.analyzer()
+    assert [ours.polarity_scores(t) for t in texts] == [nltk.polarity_scores(t) for t in texts]
+
+
+# Words VADER reacts to, the punctuation NLTK strips off them, and the casing it reads.
+VADER_WORDS = ["good", "GOOD", "bad", "but", "BUT", "not", "never", "so", "this", "kind", "of", "least", "at", "very", "very",
+               "extremely", "sort", "the", "bomb", "cut", "the", "mustard", "yeah", "right", ":)", ":-(", "<3", "don't", "isn't", "😍"]
+PUNCTUATION = ["", "", "", ".", "!", "!!!", "?", "?!?", ",", ";", ":", "-", "'", '"', "...", "!?!?", "(", ")", "#", "@", "*"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(PUNCTUATION), st.sampled_from(VADER_WORDS), st.sampled_from(PUNCTUATION)), max_size=25),
+       st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_cached_tokens_score_exactly_as_nltk_on_any_text(words, noise):
+    text = " ".join(before + word + after for before, word, after in words) + " " + noise
+    assert score.analyzer().polarity_scores(text) == _nltk_vader().polarity_scores(text)
