@@ -55,7 +55,7 @@ REPO = Path(__file__).resolve().parents[1]
 WEEK = "2026-W47"  # the sample's busiest week: the outage of 18-19 November
 DAYS = [date(2026, 11, 16) + timedelta(days=i) for i in range(7)]
 WEEK_BOUNDS = (datetime(2026, 11, 16, tzinfo=timezone.utc), datetime(2026, 11, 23, tzinfo=timezone.utc))  # [start, end) in UTC
-STAGES = ["clean", "validate", "score", "routing", "boards", "summary"]
+STAGES = ["clean", "score", "routing", "validate", "boards", "summary"]  # in this order each finds its input
 PROFILED = {"clean", "validate", "routing", "boards"}  # the costs besides scoring
 LAKE_VERSION = 1  # bump when the generated data changes, so cached lakes are rebuilt
 
@@ -239,99 +239,120 @@ def _pipeline():
     return load_config(), Lake()
 
 
+def _batches(lake, stage: str, brand, sources=None) -> list[list[date]]:
+    """The batches of days the `process` flow works through (flows/process.py)."""
+    from flows.process import day_batches
+
+    return day_batches(DAYS, {d: lake.count_rows(stage, brand.id, [d], sources) for d in DAYS})
+
+
 def stage_clean() -> dict:
+    """Cleaning as the `clean` task does it, batch by batch, without its gate."""
     from tasks.clean import clean_mentions
     from tasks.quarantine import reason_counts
 
     cfg, lake = _pipeline()
-    raw = {b.id: lake.read("raw", b.id, DAYS, sources=lake.sources_present(b.id)) for b in cfg.brands}
-    t0 = time.perf_counter()
-    cleaned = {b.id: clean_mentions(raw[b.id], b, cfg.settings.cleaning) for b in cfg.brands}
-    seconds = time.perf_counter() - t0
-    dropped = {}
+    rows_in, rows_out, seconds, dropped = 0, 0, 0.0, {}
     for b in cfg.brands:
-        lake.replace_partitions("clean", b.id, DAYS, cleaned[b.id].mentions)
-        lake.replace_partitions("quarantine/stage=clean", b.id, DAYS, cleaned[b.id].dropped)
-        for reason, count in reason_counts(cleaned[b.id].dropped).items():
-            reason = "duplicate" if reason.startswith("duplicate") else reason
-            dropped[reason] = dropped.get(reason, 0) + count
-    return {"rows_in": sum(f.height for f in raw.values()), "rows_out": sum(c.mentions.height for c in cleaned.values()),
-            "seconds": seconds, "dropped": dropped}
+        sources = lake.sources_present(b.id)
+        for batch in _batches(lake, "raw", b, sources):
+            raw = lake.read("raw", b.id, batch, sources=sources)
+            t0 = time.perf_counter()
+            cleaned = clean_mentions(raw, b, cfg.settings.cleaning)
+            seconds += time.perf_counter() - t0
+            rows_in, rows_out = rows_in + raw.height, rows_out + cleaned.mentions.height
+            lake.replace_partitions("clean", b.id, batch, cleaned.mentions)
+            lake.replace_partitions("quarantine/stage=clean", b.id, batch, cleaned.dropped)
+            for reason, count in reason_counts(cleaned.dropped).items():
+                reason = "duplicate" if reason.startswith("duplicate") else reason
+                dropped[reason] = dropped.get(reason, 0) + count
+    return {"rows_in": rows_in, "rows_out": rows_out, "seconds": seconds, "dropped": dropped}
 
 
 def stage_score() -> dict:
+    """Sentiment alone, batch by batch; the worker pool starts inside the timing, as every
+    `process` run pays for it."""
     from tasks.score import score_sentiment
 
     cfg, lake = _pipeline()
-    clean = {b.id: lake.read("clean", b.id, DAYS) for b in cfg.brands}
-    t0 = time.perf_counter()
-    # The worker pool starts inside the timing: every `process` run pays for it.
-    scored = {b.id: score_sentiment(clean[b.id], cfg.settings.sentiment, b.languages) for b in cfg.brands}
-    seconds = time.perf_counter() - t0
+    rows_in, seconds, distinct = 0, 0.0, 0
     for b in cfg.brands:
-        lake.replace_partitions("scored", b.id, DAYS, scored[b.id])
-    distinct = sum(f.select("text_for_sentiment").n_unique() for f in clean.values())
-    return {"rows_in": sum(f.height for f in clean.values()), "seconds": seconds, "distinct_texts": distinct}
+        for batch in _batches(lake, "clean", b):
+            clean = lake.read("clean", b.id, batch)
+            t0 = time.perf_counter()
+            scored = score_sentiment(clean, cfg.settings.sentiment, b.languages)
+            seconds += time.perf_counter() - t0
+            rows_in += clean.height
+            distinct += clean.select("text_for_sentiment").n_unique()
+            lake.replace_partitions("scored", b.id, batch, scored)
+    return {"rows_in": rows_in, "seconds": seconds, "distinct_texts": distinct}
 
 
 def stage_routing() -> dict:
     from tasks.issues import route, stance
 
     cfg, lake = _pipeline()
-    scored = {b.id: lake.read("scored", b.id, DAYS).drop("categories", "teams", "stance") for b in cfg.brands}
-    t0 = time.perf_counter()
-    routed = {k: stance(route(df, cfg.taxonomy), cfg.taxonomy) for k, df in scored.items()}
-    seconds = time.perf_counter() - t0
+    rows_in, seconds = 0, 0.0
     for b in cfg.brands:
-        lake.replace_partitions("scored", b.id, DAYS, routed[b.id])
-    return {"rows_in": sum(f.height for f in scored.values()), "seconds": seconds}
+        for batch in _batches(lake, "scored", b):
+            scored = lake.read("scored", b.id, batch).drop("categories", "teams", "stance")
+            t0 = time.perf_counter()
+            routed = stance(route(scored, cfg.taxonomy), cfg.taxonomy)
+            seconds += time.perf_counter() - t0
+            rows_in += scored.height
+            lake.replace_partitions("scored", b.id, batch, routed)
+    return {"rows_in": rows_in, "seconds": seconds}
 
 
 def stage_validate() -> dict:
-    """Both gates of `process`, with the parameters the flow passes."""
+    """Both gates of `process`, batch by batch, with the parameters the flow passes."""
     from tasks import validate
 
     cfg, lake = _pipeline()
-    frames = {b.id: (lake.read("clean", b.id, DAYS), lake.read("scored", b.id, DAYS)) for b in cfg.brands}
-    earliest, latest = WEEK_BOUNDS
-    previous = [d - timedelta(days=len(DAYS)) for d in DAYS]
     t0 = time.perf_counter()
     for suite in ("clean", "scored"):  # Great Expectations' import and context, paid once per process
         validate._validation(suite)
     setup = time.perf_counter() - t0
-    gates = {}
+    rows_in, seconds, quarantined = 0, setup, 0
     for b in cfg.brands:
-        clean, scored = frames[b.id]
-        bounds = validate.row_count_bounds(lake.count_rows("clean", b.id, previous))
-        gates[b.id] = (
-            validate.run_gate(clean, "clean", dict(earliest=earliest, latest=min(latest, datetime.now(timezone.utc)), **bounds)),
-            validate.run_gate(scored, "scored"),
-        )
-    seconds = time.perf_counter() - t0
-    for b in cfg.brands:
-        for gate in gates[b.id]:  # the weekly summary lists the week's warnings from these files
-            lake.write_gate(gate.suite, b.id, earliest, latest, {"suite": gate.suite, "where": b.id, "checks": gate.table()})
-    return {"rows_in": sum(c.height for c, _ in frames.values()), "seconds": seconds, "setup_seconds": setup,
-            "quarantined": sum(len(g.rejected) for pair in gates.values() for g in pair)}
+        for batch in _batches(lake, "clean", b):
+            clean, scored = lake.read("clean", b.id, batch), lake.read("scored", b.id, batch)
+            earliest = datetime.combine(batch[0], datetime.min.time(), timezone.utc)
+            latest = datetime.combine(batch[-1] + timedelta(days=1), datetime.min.time(), timezone.utc)
+            bounds = validate.row_count_bounds(lake.count_rows("clean", b.id, [d - timedelta(days=len(batch)) for d in batch]))
+            t0 = time.perf_counter()
+            gates = (validate.run_gate(clean, "clean", dict(earliest=earliest, latest=min(latest, datetime.now(timezone.utc)), **bounds)),
+                     validate.run_gate(scored, "scored"))
+            seconds += time.perf_counter() - t0
+            rows_in += clean.height
+            quarantined += sum(len(g.rejected) for g in gates)
+            for gate in gates:  # the weekly summary lists the week's warnings from these files
+                lake.write_gate(gate.suite, b.id, earliest, latest, {"suite": gate.suite, "where": b.id, "checks": gate.table()})
+    return {"rows_in": rows_in, "seconds": seconds, "setup_seconds": setup, "quarantined": quarantined}
 
 
 def stage_boards() -> dict:
     """The `issue-board` task's work for every brand, without its Prefect artifact."""
-    from tasks.board import build_board, render_board
+    from tasks.board import build_board, day_counts, render_board
     from tasks.storage import write_text
 
     cfg, lake = _pipeline()
     n = cfg.settings.board.baseline_days
-    history = {b.id: lake.read("scored", b.id, [DAYS[0] - timedelta(days=i) for i in range(n, 0, -1)] + DAYS) for b in cfg.brands}
-    t0 = time.perf_counter()
+    rows_in, seconds = 0, 0.0
     for b in cfg.brands:
-        for day in DAYS:
-            h = history[b.id]
-            baseline = h.filter(pl.col("date").is_between(day - timedelta(days=n), day, closed="left"))
-            model = build_board(b, day, h.filter(pl.col("date") == day), baseline, n, cfg.taxonomy, cfg.settings.summary, cfg.settings.board)
-            write_text(render_board(model), lake.board_dir(b.id, day) / "board.md")
-            write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", lake.board_dir(b.id, day) / "board.json")
-    return {"rows_in": sum(h.height for h in history.values()), "seconds": time.perf_counter() - t0}
+        counts = {}
+        for day in [DAYS[0] - timedelta(days=i) for i in range(n, 0, -1)] + DAYS:
+            rows = lake.read("scored", b.id, [day])
+            t0 = time.perf_counter()
+            counts[day] = day_counts(rows)
+            if day in DAYS:
+                baseline = [counts[d] for d in counts if day - timedelta(days=n) <= d < day]
+                model = build_board(b, day, rows, baseline, n, cfg.taxonomy, cfg.settings.summary, cfg.settings.board)
+                write_text(render_board(model), lake.board_dir(b.id, day) / "board.md")
+                write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", lake.board_dir(b.id, day) / "board.json")
+                rows_in += rows.height
+            seconds += time.perf_counter() - t0
+    return {"rows_in": rows_in, "seconds": seconds}
 
 
 def stage_summary() -> dict:

@@ -1,10 +1,12 @@
 """process: clean -> validate -> score -> daily issue board for a range of dates, one
 task per stage and brand.
 
-Each task reads its input partitions, transforms them with plain functions from
-`tasks/`, passes the result through its quality gate and replaces its output
+Each task works through its range in batches of whole days (`day_batches`): it reads
+a batch's input partitions, transforms them with plain functions from `tasks/`,
+passes the result through its quality gate and replaces the batch's output
 partitions. Work is date-local (duplicates are collapsed within a day), so
-processing a range at once or day by day gives the same partitions.
+processing a range at once or day by day gives the same partitions, and a large
+range needs no more memory than its busiest batch.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from datetime import date, datetime, timedelta, timezone
 
 import polars as pl
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, publish_data_docs, publish_gate, publish_stages, scheduled_time, task_runner
-from tasks.board import build_board, render_board
+from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, publish_data_docs, publish_stages, scheduled_time, task_runner
+from tasks.board import DayCounts, build_board, day_counts, render_board
 from tasks.clean import clean_mentions
 from tasks.config import Brand, Config, load_config
 from tasks.issues import route, stance
@@ -34,72 +36,111 @@ def date_range(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def _gate(df: pl.DataFrame, suite: str, brand: Brand, days: list[date], **parameters):
+def _gate(df: pl.DataFrame, suite: str, brand: Brand, days: list[date], checked: list[dict], **parameters):
+    """Validate a batch of days; its checks go to the lake and onto `checked` (rows of the
+    task's Prefect artifact). Raises on a failed critical check, after recording it."""
     where = f"{brand.id} {days[0]}..{days[-1]}"
     gate = run_gate(df, suite, parameters)
-    publish_gate(gate, where, brand.id, *day_bounds(days[0], days[-1]))
+    Lake().write_gate(suite, brand.id, *day_bounds(days[0], days[-1]), {"suite": suite, "where": where, "checks": gate.table()})
+    checked += [{"days": f"{days[0]}..{days[-1]}", **row} for row in gate.table()]
+    if gate.failed_critical:
+        publish_checks(checked, suite, brand.id)
     gate.raise_if_failed(where)
     return gate
 
 
+def publish_checks(checked: list[dict], suite: str, brand: str) -> None:
+    create_table_artifact(
+        key=artifact_key("quality", suite, brand),
+        table=checked,
+        description=f"Quality gate `{suite}` for {brand}, batch by batch: {sum(not r['success'] for r in checked)} failed checks.",
+    )
+
+
+# Raw rows a clean or score task holds at once: enough that a sparse range (the demo's
+# five weeks, a backfill) is one batch with one gate per suite, few enough that a busy
+# brand's week is worked through a day or two at a time and memory stays bounded.
+BATCH_ROWS = 100_000
+
+
+def day_batches(days: list[date], rows: dict[date, int], limit: int = BATCH_ROWS) -> list[list[date]]:
+    """Consecutive days grouped into batches of at most `limit` rows (a day with more is
+    a batch alone). Duplicates are collapsed within a day, so any grouping gives the
+    same partitions; each batch passes its own gate."""
+    batches: list[list[date]] = []
+    total = 0
+    for day in days:
+        if not batches or total + rows.get(day, 0) > limit:
+            batches.append([])
+            total = 0
+        batches[-1].append(day)
+        total += rows.get(day, 0)
+    return batches
+
+
 @task(name="clean", cache_policy=NO_CACHE, **IO_RETRIES)
 def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
-    t0 = time.time()
     lake = Lake()
-    raw = lake.read("raw", brand.id, days, sources=lake.sources_present(brand.id))
-    cleaned = clean_mentions(raw, brand, cfg.settings.cleaning)
-    earliest, latest = day_bounds(days[0], days[-1])
-    previous = [d - timedelta(days=len(days)) for d in days]
-    gate = _gate(
-        cleaned.mentions, "clean", brand, days,
-        earliest=earliest, latest=min(latest, datetime.now(timezone.utc)),
-        **row_count_bounds(lake.count_rows("clean", brand.id, previous)),
-    )
-    quarantined = to_quarantine(gate.rejected, "clean", "quarantined")
-    lake.replace_partitions("clean", brand.id, days, gate.passed)
-    lake.replace_partitions("quarantine/stage=clean", brand.id, days, pl.concat([cleaned.dropped, quarantined]))
-    return StageStats(
-        "clean", brand.id,
-        rows_in=raw.height,
-        rows_out=gate.passed.height,
-        quarantined=quarantined.height,
-        dropped=reason_counts(cleaned.dropped),
-        spans=[(t0, time.time())],
-        warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
-    )
+    stats, checked = StageStats("clean", brand.id), []
+    sources = lake.sources_present(brand.id)
+    for batch in day_batches(days, {d: lake.count_rows("raw", brand.id, [d], sources) for d in days}):
+        t0 = time.time()
+        raw = lake.read("raw", brand.id, batch, sources=sources)
+        cleaned = clean_mentions(raw, brand, cfg.settings.cleaning)
+        earliest, latest = day_bounds(batch[0], batch[-1])
+        previous = [d - timedelta(days=len(batch)) for d in batch]
+        gate = _gate(
+            cleaned.mentions, "clean", brand, batch, checked,
+            earliest=earliest, latest=min(latest, datetime.now(timezone.utc)),
+            **row_count_bounds(lake.count_rows("clean", brand.id, previous)),
+        )
+        quarantined = to_quarantine(gate.rejected, "clean", "quarantined")
+        lake.replace_partitions("clean", brand.id, batch, gate.passed)
+        lake.replace_partitions("quarantine/stage=clean", brand.id, batch, pl.concat([cleaned.dropped, quarantined]))
+        stats.add(StageStats(
+            "clean", brand.id, rows_in=raw.height, rows_out=gate.passed.height, quarantined=quarantined.height,
+            dropped=reason_counts(cleaned.dropped), spans=[(t0, time.time())], warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
+        ))
+    publish_checks(checked, "clean", brand.id)
+    return stats
 
 
 @task(name="score", cache_policy=NO_CACHE, **IO_RETRIES)
 def score_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
-    t0 = time.time()
     lake = Lake()
-    clean = lake.read("clean", brand.id, days)
-    scored = stance(score_sentiment(route(clean, cfg.taxonomy), cfg.settings.sentiment, brand.languages), cfg.taxonomy)
-    gate = _gate(scored, "scored", brand, days)
-    quarantined = to_quarantine(gate.rejected, "score", "quarantined")
-    lake.replace_partitions("scored", brand.id, days, gate.passed)
-    lake.replace_partitions("quarantine/stage=score", brand.id, days, quarantined)
-    return StageStats(
-        "score", brand.id,
-        rows_in=clean.height,
-        rows_out=gate.passed.height,
-        quarantined=quarantined.height,
-        spans=[(t0, time.time())],
-        warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
-    )
+    stats, checked = StageStats("score", brand.id), []
+    for batch in day_batches(days, {d: lake.count_rows("clean", brand.id, [d]) for d in days}):
+        t0 = time.time()
+        clean = lake.read("clean", brand.id, batch)
+        scored = stance(score_sentiment(route(clean, cfg.taxonomy), cfg.settings.sentiment, brand.languages), cfg.taxonomy)
+        gate = _gate(scored, "scored", brand, batch, checked)
+        quarantined = to_quarantine(gate.rejected, "score", "quarantined")
+        lake.replace_partitions("scored", brand.id, batch, gate.passed)
+        lake.replace_partitions("quarantine/stage=score", brand.id, batch, quarantined)
+        stats.add(StageStats(
+            "score", brand.id, rows_in=clean.height, rows_out=gate.passed.height, quarantined=quarantined.height,
+            spans=[(t0, time.time())], warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
+        ))
+    publish_checks(checked, "scored", brand.id)
+    return stats
 
 
 @task(name="issue-board", cache_policy=NO_CACHE, **IO_RETRIES)
 def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
     """A board per day, each compared with the days before it; the last day's board is
-    also the brand's `issue-board-<brand>` artifact."""
+    also the brand's `issue-board-<brand>` artifact. Each day is read once, and only its
+    counts are kept for the boards after it."""
     lake = Lake()
     n = cfg.settings.board.baseline_days
-    history = lake.read("scored", brand.id, date_range(days[0] - timedelta(days=n), days[-1]))
+    counts: dict[date, DayCounts] = {}
     paths = {}
-    for day in days:
-        baseline = history.filter(pl.col("date").is_between(day - timedelta(days=n), day, closed="left"))
-        model = build_board(brand, day, history.filter(pl.col("date") == day), baseline, n, cfg.taxonomy, cfg.settings.summary, cfg.settings.board)
+    for day in date_range(days[0] - timedelta(days=n), days[-1]):
+        rows = lake.read("scored", brand.id, [day])
+        counts[day] = day_counts(rows)
+        if day not in days:
+            continue
+        baseline = [counts[d] for d in date_range(day - timedelta(days=n), day - timedelta(days=1))]
+        model = build_board(brand, day, rows, baseline, n, cfg.taxonomy, cfg.settings.summary, cfg.settings.board)
         out = lake.board_dir(brand.id, day)
         markdown = render_board(model)
         write_text(markdown, out / "board.md")

@@ -3,43 +3,65 @@ the words customers use and the phrases that are new against the recent baseline
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
 
 from tasks.config import BoardSettings, Brand, SummarySettings, TaxonomyFile
-from tasks.emerging import emerging_phrases
+from tasks.emerging import emerging_phrases, negative_phrase_counts
 from tasks.privacy import pseudonymise_authors
 from tasks.summary import category_counts, template_env, net_sentiment, rank_issues
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """What one day adds to the baseline of the days after it: a board compares its day
+    with the days before, and each day is read and counted once, not once per board."""
+
+    volume: int
+    categories: dict[str, int]
+    negative_phrases: pl.DataFrame  # negative_phrase_counts
+
+
+def day_counts(day: pl.DataFrame) -> DayCounts:
+    return DayCounts(day.height, category_counts(day), negative_phrase_counts(day))
 
 
 def build_board(
     brand: Brand,
     day: date,
     today: pl.DataFrame,
-    baseline: pl.DataFrame,
+    baseline: list[DayCounts],
     baseline_days: int,
     taxonomy: TaxonomyFile,
     summary: SummarySettings,
     board: BoardSettings,
 ) -> dict:
-    """Plain data for one brand and day; `baseline` holds the `baseline_days` before it."""
+    """Plain data for one brand and day; `baseline` counts the `baseline_days` before it
+    (fewer where the lake does not go back so far)."""
     if summary.pseudonymise_authors:
         today = pseudonymise_authors(today)
-    per_day = {k: n / max(baseline_days, 1) for k, n in category_counts(baseline).items()}
+    categories: dict[str, int] = {}
+    for d in baseline:
+        for key, n in d.categories.items():
+            categories[key] = categories.get(key, 0) + n
+    per_day = {k: n / max(baseline_days, 1) for k, n in categories.items()}
+    phrases = [d.negative_phrases for d in baseline]
+    baseline_phrases = pl.concat(phrases).group_by("phrase").agg(pl.col("mentions").sum()) if phrases else negative_phrase_counts(today.clear())
     issues, praise = rank_issues(today, per_day, taxonomy, summary)
     return {
         "brand": brand.id,
         "brand_name": brand.name,
         "day": day.isoformat(),
         "volume": today.height,
-        "baseline_daily_volume": round(baseline.height / max(baseline_days, 1), 1),
+        "baseline_daily_volume": round(sum(d.volume for d in baseline) / max(baseline_days, 1), 1),
         "baseline_days": baseline_days,
         "negative": today.filter(pl.col("sentiment_label") == "negative").height,
         "net_sentiment": net_sentiment(today),
         "top_issues": issues[: board.top_issues],
         "emerging": emerging_phrases(
-            today, baseline, 1, baseline_days, ignore=[*brand.terms, brand.name],
+            today, baseline_phrases, 1, baseline_days, ignore=[*brand.terms, brand.name],
             min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift,
         ),
         "praise": praise[:3],

@@ -26,14 +26,18 @@ from tasks.quarantine import to_quarantine
 
 BLOCK_TAG = re.compile(r"(?i)<\s*/?\s*(?:p|br|div|li|ul|ol|blockquote|h[1-6])\b[^>]*>")
 ANY_TAG = re.compile(r"<[A-Za-z/!][^>]*>")  # "<3" and "a < b" are not tags
-INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Written with \xhh and \uhhhh escapes, which Python's and polars' regex engines both read.
+INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 URL = r"https?://[^\s<>\"']+"
 HANDLE = r"(?:^|\s)@[\w.]+(?:@[\w.-]+)?"
 HASHTAG = r"(?:^|\s)#\w+"
 ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
-MOJIBAKE = re.compile("[ÂÃâ][\u0080-\u00bf\u20ac\u2018-\u201e\u2122]")
+MOJIBAKE = re.compile(r"[\u00c2\u00c3\u00e2][\u0080-\u00bf\u20ac\u2018-\u201e\u2122]")
 SPACES = re.compile(r"\s+")
 ASCII_SUSPECT = re.compile("[<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # plain ASCII without these needs no repair
+# A text with none of these, in NFC already, comes out of _repair as it went in, but for
+# its whitespace: most texts, whatever their script or emoji, need no Python at all.
+NEEDS_REPAIR = f"[<&]|{INVISIBLE.pattern}|{MOJIBAKE.pattern}"
 
 DROP_REASONS = {
     "empty": "empty text",
@@ -76,11 +80,18 @@ def _repair_chunk(args: tuple[list[str | None]]) -> list[str | None]:
     return [_repair(v) for v in args[0]]
 
 
+def _repair_series(texts: pl.Series) -> pl.Series:
+    needs = (texts.str.contains(NEEDS_REPAIR) | (texts.str.normalize("NFC") != texts)).fill_null(False)
+    if not needs.any():
+        return texts
+    return texts.scatter(needs.arg_true(), map_distinct(texts.filter(needs), _repair_chunk))
+
+
 def readable_text(title: pl.Expr, text: pl.Expr) -> pl.Expr:
     """Title and body as one readable string: markup stripped, entities decoded,
     Unicode normalised, whitespace collapsed. Case, punctuation and emoji stay."""
     joined = pl.concat_str([title.fill_null(""), text.fill_null("")], separator="\n\n")
-    repaired = joined.map_batches(lambda s: map_distinct(s, _repair_chunk), return_dtype=pl.String)
+    repaired = joined.map_batches(_repair_series, return_dtype=pl.String)
     return repaired.str.replace_all(r"\s+", " ").str.strip_chars()
 
 
@@ -210,12 +221,12 @@ def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) 
 
     default_lang = brand.languages[0]
     languages = tuple(sorted(set(DETECTABLE) | set(brand.languages)))
-    canonical = canonical.with_columns(
-        pl.coalesce(
-            pl.col("lang_hint").str.to_lowercase().str.extract(r"^([a-z]{2,3})\b"),
-            pl.col("text_for_sentiment").map_batches(lambda s: detect_language(s, default_lang, languages), return_dtype=pl.String),
-        ).alias("lang")
-    )
+    # The source's own language tag where it gives one; the identifier for the rest.
+    lang = canonical.select(pl.col("lang_hint").str.to_lowercase().str.extract(r"^([a-z]{2,3})\b").alias("lang")).to_series()
+    unknown = lang.is_null()
+    if unknown.any():
+        lang = lang.scatter(unknown.arg_true(), detect_language(canonical.filter(unknown).get_column("text_for_sentiment"), default_lang, languages))
+    canonical = canonical.with_columns(lang)
 
     dropped = pl.concat(
         [

@@ -57,6 +57,12 @@ def phrase_counts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3)) -> pl.DataF
     )
 
 
+def negative_phrase_counts(df: pl.DataFrame) -> pl.DataFrame:
+    """phrase_counts of the negative mentions: a baseline for emerging_phrases. Counts of
+    disjoint sets of mentions (days, say) add up."""
+    return phrase_counts(df.filter(pl.col("sentiment_label") == "negative"))
+
+
 def emerging_phrases(
     current: pl.DataFrame,
     baseline: pl.DataFrame,
@@ -67,12 +73,12 @@ def emerging_phrases(
     min_lift: float = 3.0,
     top: int = 10,
 ) -> list[dict]:
-    """Phrases rising among the negative mentions of `current` against `baseline`.
+    """Phrases rising among the negative mentions of `current` against `baseline`, the
+    negative_phrase_counts of the baseline period.
 
     `ignore` holds words that say nothing about an issue (the brand's own terms)."""
-    negative = pl.col("sentiment_label") == "negative"
-    now = phrase_counts(current.filter(negative))
-    before = phrase_counts(baseline.filter(negative)).rename({"mentions": "baseline"})
+    now = negative_phrase_counts(current)
+    before = baseline.rename({"mentions": "baseline"})
     ignored = {w.lower() for term in ignore for w in term.split()}
     joined = (
         now.join(before, on="phrase", how="left")

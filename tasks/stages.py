@@ -21,6 +21,15 @@ class StageStats:
     warnings: list[str] = field(default_factory=list)
     detail: dict[str, object] = field(default_factory=dict)  # stage-specific numbers for the artifacts
 
+    def add(self, other: StageStats) -> None:
+        """Fold in the numbers of another piece of the same work (another day, say)."""
+        self.rows_in += other.rows_in
+        self.rows_out += other.rows_out
+        self.quarantined += other.quarantined
+        self.dropped = dict(Counter(self.dropped) + Counter(other.dropped))
+        self.spans += other.spans
+        self.warnings += other.warnings
+
     @property
     def seconds(self) -> float:
         total, reach = 0.0, float("-inf")
@@ -44,13 +53,7 @@ def totals(stats: list[StageStats]) -> list[StageStats]:
     order = ["listen", "clean", "score", "summary"]
     merged: dict[str, StageStats] = {}
     for s in stats:
-        m = merged.setdefault(s.stage, StageStats(s.stage, "all"))
-        m.rows_in += s.rows_in
-        m.rows_out += s.rows_out
-        m.quarantined += s.quarantined
-        m.dropped = dict(Counter(m.dropped) + Counter(s.dropped))
-        m.spans += s.spans
-        m.warnings += s.warnings
+        merged.setdefault(s.stage, StageStats(s.stage, "all")).add(s)
     return sorted(merged.values(), key=lambda s: order.index(s.stage) if s.stage in order else len(order))
 
 

@@ -192,9 +192,10 @@ class Lake:
             return schema.empty(kind)
         return pl.concat([self._read_file(p, kind) for p in paths], how="vertical")
 
-    def count_rows(self, stage: str, brand: str, days: Iterable[date]) -> int:
+    def count_rows(self, stage: str, brand: str, days: Iterable[date], sources: Iterable[str] | None = None) -> int:
         """Rows in those partitions, from the Parquet footers: no data is read."""
-        paths = [p for d in days if (p := self.partition(stage, brand, d)).is_file()]
+        srcs = list(sources) if sources is not None else [None]
+        paths = [p for d in days for s in srcs if (p := self.partition(stage, brand, d, s)).is_file()]
         if paths and is_remote(self.root):
             import pyarrow.parquet as pq
 

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from tasks.config import BoardSettings, Brand, SummarySettings, TaxonomyFile
 from tasks.digest import digest
-from tasks.emerging import emerging_phrases
+from tasks.emerging import emerging_phrases, negative_phrase_counts
 from tasks.errors import ConfigError
 from tasks.privacy import mask_text, pseudonymise_authors
 from tasks.promises import promise_gap
@@ -215,7 +215,7 @@ def build_summary(
         day = date.fromisoformat(spike["date"])
         spike["posts"] = _posts(this_week.filter((pl.col("date") == day) & (pl.col("stance") == "complaint")), 3, settings.mask_pii)
     weekly = (
-        history.with_columns(pl.col("date").map_elements(week_label, return_dtype=pl.String).alias("week"))
+        history.with_columns(pl.col("date").dt.strftime("%G-W%V").alias("week"))  # week_label, vectorised
         .group_by("week")
         .agg(
             pl.len().alias("volume"),
@@ -228,7 +228,7 @@ def build_summary(
         .select("week", "volume", "net_sentiment")
     )
     emerging = emerging_phrases(
-        this_week, before, 7, baseline_days, ignore=[*brand.terms, brand.name],
+        this_week, negative_phrase_counts(before), 7, baseline_days, ignore=[*brand.terms, brand.name],
         min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift,
     )
 

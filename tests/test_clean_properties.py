@@ -4,7 +4,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tasks.clean import clean_mentions, readable_text
+from tasks.clean import SPACES, _repair, clean_mentions, readable_text
 from tests.conftest import raw_frame, raw_row
 
 # Arbitrary Unicode, with the characters that tend to break cleaners mixed in on purpose.
@@ -23,6 +23,14 @@ def _readable(values):
 def test_readable_text_is_idempotent(values):
     once = _readable(values)
     assert _readable(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=5))
+def test_texts_passed_over_by_the_repair_prefilter_are_those_repair_leaves_alone(values):
+    """Only texts that look damaged go through the Python repair; the rest must come
+    out exactly as if every text had."""
+    assert _readable(values) == [SPACES.sub(" ", _repair(v)).strip() for v in values]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

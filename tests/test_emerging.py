@@ -1,7 +1,7 @@
 
 import polars as pl
 
-from tasks.emerging import emerging_phrases, phrase_counts
+from tasks.emerging import emerging_phrases, negative_phrase_counts, phrase_counts
 
 
 def _mentions(texts, label="negative"):
@@ -20,7 +20,7 @@ def test_planted_new_complaint_rises_and_steady_ones_do_not():
     steady = ["halcyon battery life is poor", "battery life could be better halcyon", "my battery life halcyon sucks"]
     baseline = _mentions(steady * 7 + ["halcyon bill too high"] * 7)  # a week of the usual
     today = _mentions(steady + ["esim activation failed again halcyon", "halcyon esim activation failed", "esim activation failed, no help", "esim activation failed on my new phone"])
-    found = emerging_phrases(today, baseline, current_days=1, baseline_days=7, ignore=["halcyon"])
+    found = emerging_phrases(today, negative_phrase_counts(baseline), current_days=1, baseline_days=7, ignore=["halcyon"])
     phrases = [f["phrase"] for f in found]
     assert phrases[0] == "esim activation failed"
     assert found[0]["mentions"] == 4 and found[0]["baseline"] == 0
@@ -30,4 +30,4 @@ def test_planted_new_complaint_rises_and_steady_ones_do_not():
 
 def test_positive_posts_do_not_make_issues():
     today = _mentions(["free data boost loved it"] * 5, label="positive")
-    assert emerging_phrases(today, _mentions([]), 1, 7, ignore=[]) == []
+    assert emerging_phrases(today, negative_phrase_counts(_mentions([])), 1, 7, ignore=[]) == []
