@@ -393,10 +393,14 @@ def naive_baseline(lake_root: Path, vader_sample: int) -> dict:
 
     import pandas as pd
 
+    from nltk.sentiment.vader import SentimentIntensityAnalyzer
+
     from tasks.config import load_config
-    from tasks.score import _base_analyzer
+    from tasks.score import LEXICON, analyzer
 
     taxonomy = load_config().taxonomy
+    ours = analyzer()  # also puts VADER's lexicon where NLTK looks, offline
+    sia = SentimentIntensityAnalyzer(lexicon_file=LEXICON)  # NLTK's own, as a user would call it
     stages, hwm = {}, {}
     clock = time.perf_counter()
 
@@ -415,7 +419,6 @@ def naive_baseline(lake_root: Path, vader_sample: int) -> dict:
     lap("clean")
     df = df.drop_duplicates("text")
     lap("dedup")
-    sia = _base_analyzer()
     df["sentiment"] = df["text"].apply(sia.polarity_scores).map(lambda s: s["compound"])
     lap("score")
     keywords = {c.team: [] for c in taxonomy.categories.values()}
@@ -443,6 +446,11 @@ def naive_baseline(lake_root: Path, vader_sample: int) -> dict:
     for t in texts:
         sia.polarity_scores(t)
     result["vader"] = {"texts": len(texts), "seconds": time.perf_counter() - t0}
+    # The same texts through our analyzer (NLTK's scoring, tokens worked out once each).
+    t0 = time.perf_counter()
+    for t in texts:
+        ours.polarity_scores(t)
+    result["vader_ours"] = {"texts": len(texts), "seconds": time.perf_counter() - t0}
     return result
 
 
@@ -716,6 +724,9 @@ def summarise(n_rows: int, m: dict) -> dict:
     s, flow, naive = m["stages"], m["flow"], m["naive"]
     week = flow["week"]
     vader_rate = naive["vader"]["texts"] / naive["vader"]["seconds"]
+    # How much faster our analyzer is than NLTK's on the same texts: scoring got cheaper,
+    # so the same cleaning is a larger share of it.
+    speedup = naive["vader"]["seconds"] / naive["vader_ours"]["seconds"] if "vader_ours" in naive else 1.0
     not_scoring = s["clean"]["seconds"] + s["validate"]["seconds"] + s["routing"]["seconds"]
     largest_summary = max(s["summary"]["per_brand"].values(), key=lambda b: b["scored_mentions"])
     return {
@@ -729,7 +740,8 @@ def summarise(n_rows: int, m: dict) -> dict:
             "process throughput vs naive (x)": target(naive["end_to_end_seconds"] / week["wall_seconds"], ">=", 1.8,
                                                       flow_run_only=naive["end_to_end_seconds"] / week["flow_run_seconds"]),
             "clean+validate+routing / scoring": target(not_scoring / s["score"]["seconds"], "<", 0.25,
-                                                       with_issue_boards=(not_scoring + s["boards"]["seconds"]) / s["score"]["seconds"]),
+                                                       with_issue_boards=(not_scoring + s["boards"]["seconds"]) / s["score"]["seconds"],
+                                                       if_scoring_ran_at_nltk_rate=not_scoring / (s["score"]["seconds"] * speedup)),
             "process peak memory (GB)": target(week["peak_tree_without_server_mb"] / 1024, "<", 2.5,
                                                with_prefect_server=week["peak_tree_mb"] / 1024,
                                                largest_stage=max(r["peak_tree_mb"] for r in s.values()) / 1024),
@@ -788,6 +800,9 @@ def print_tables(n_rows: int, m: dict, summary: dict, repeats: int) -> None:
           f"{naive['peak_tree_mb']:>9,.0f}{naive['others_cores']:>8.2f}{1:>9.2f}x")
     v = naive["vader"]
     print(f"{'NLTK VADER alone, 1 core (ceiling per core)':<44}{v['texts']:>10,.0f}{v['seconds']:>9.1f}{v['texts'] / v['seconds']:>12,.0f}")
+    if o := naive.get("vader_ours"):
+        print(f"{'our VADER (tokens cached), 1 core':<44}{o['texts']:>10,.0f}{o['seconds']:>9.1f}{o['texts'] / o['seconds']:>12,.0f}"
+              f"{v['seconds'] / o['seconds']:>27.2f}x NLTK's rate")
 
     print("\ntargets of the issue (stated for 1,000,000 mentions on 2 cores):")
     for name, t in summary["targets"].items():

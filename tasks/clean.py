@@ -113,9 +113,11 @@ def _language_identifier(languages: tuple[str, ...]):
     return ident
 
 
-# The identifier reads this much of a text: plenty to tell languages apart, and a long
-# post then costs what a short one does.
-LANGUAGE_SAMPLE_CHARS = 300
+# The identifier reads this much of a text: plenty to tell languages apart (on the
+# benchmark's 45,000 distinct posts 150 and 300 characters gave the same languages), and
+# a long post then costs what a short one does.
+LANGUAGE_SAMPLE_CHARS = 150
+WORD = r"[^\W\d_]{2,}"  # a word of two letters or more, in any script
 
 
 def _classify_chunk(args: tuple[list[str], str, tuple[str, ...], float]) -> list[str]:
@@ -123,10 +125,7 @@ def _classify_chunk(args: tuple[list[str], str, tuple[str, ...], float]) -> list
     ident = _language_identifier(languages)
     out = []
     for text in texts:
-        if not text or len(re.findall(r"[^\W\d_]{2,}", text)) < 4:
-            out.append(default)
-            continue
-        lang, prob = ident.classify(text[:LANGUAGE_SAMPLE_CHARS])
+        lang, prob = ident.classify(text)
         out.append(lang if prob >= min_confidence else default)
     return out
 
@@ -134,8 +133,13 @@ def _classify_chunk(args: tuple[list[str], str, tuple[str, ...], float]) -> list
 def detect_language(texts: pl.Series, default: str, languages: tuple[str, ...], min_confidence: float = 0.9) -> pl.Series:
     """Language code per text. Short or ambiguous texts get the brand's default language:
     a five-word post in English is often mistaken for Italian, rarely the reverse.
-    Each distinct text is classified once; many texts are split across processes."""
-    return map_distinct(texts, _classify_chunk, default, languages, min_confidence)
+    Each distinct opening is classified once; many are split across processes."""
+    sample = texts.str.slice(0, LANGUAGE_SAMPLE_CHARS)
+    readable = (sample.str.count_matches(WORD) >= 4).fill_null(False)
+    langs = pl.Series("lang", [default] * len(texts), dtype=pl.String)
+    if not readable.any():
+        return langs
+    return langs.scatter(readable.arg_true(), map_distinct(sample.filter(readable), _classify_chunk, default, languages, min_confidence))
 
 
 DETECTABLE = ("en", "es", "fr", "de", "pt", "it", "nl", "sv", "pl", "ja", "zh", "ru", "ar", "tr")
@@ -159,8 +163,11 @@ def strip_chrome(text: pl.Expr, patterns: list[str]) -> pl.Expr:
     """Remove page furniture of scraped pages (comment forms, share bars, tickers)."""
     if not patterns:
         return text
-    alternation = "(?i)" + "|".join(f"(?:{p})" for p in patterns)
-    return text.str.replace_all(alternation, " ").str.replace_all(r"\s+", " ").str.strip_chars()
+    # One pass per pattern: each alone keeps the regex engine's literal search, which
+    # their alternation loses (80 times slower on the benchmark's posts).
+    for pattern in patterns:
+        text = text.str.replace_all(f"(?i){pattern}", " ")
+    return text.str.replace_all(r"\s+", " ").str.strip_chars()
 
 
 def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) -> Cleaned:

@@ -15,17 +15,19 @@ NUM_PERM = 32
 BANDS = 8  # 8 bands of 4: a pair at Jaccard 0.8 becomes a candidate 98.5 % of the time, at 0.7 89 %
 
 
-def _shingles(keys: pl.DataFrame) -> pl.DataFrame:
-    """(row, shingle) pairs: each text's word pairs (its one word if it has only one).
-    Pairs keep some order, so two long posts on one topic do not look alike merely
-    because they share a vocabulary."""
-    words = keys.select("row", pl.col("key").str.split(" ").alias("w")).explode("w")
-    following = pl.col("w").shift(-1).over("row")
-    pairs = words.with_columns(following.alias("next"), pl.len().over("row").alias("n"))
+def _shingle_hashes(keys: pl.DataFrame) -> pl.DataFrame:
+    """(row, h): a hash of each of a text's word pairs (of its one word if it has only
+    one). Pairs keep some order, so two long posts on one topic do not look alike merely
+    because they share a vocabulary. Each word is hashed as a string once; a pair's hash
+    combines its words' hashes. Repeated pairs stay: they do not move a minimum."""
+    words = keys.select("row", pl.col("key").str.split(" ").alias("w")).explode("w").with_columns(pl.col("w").hash(seed=7).alias("h"))
+    # The words are in row order: the next word is the next line's, if it is the same row's.
+    following = pl.when(pl.col("row").shift(-1) == pl.col("row")).then(pl.col("h").shift(-1))
+    single = pl.len().over("row") == 1
     return (
-        pairs.filter(pl.col("next").is_not_null() | (pl.col("n") == 1))
-        .select("row", pl.concat_str(["w", "next"], separator=" ", ignore_nulls=True).alias("shingle"))
-        .unique()
+        words.with_columns(following.alias("next"))
+        .filter(pl.col("next").is_not_null() | single)
+        .select("row", pl.struct("h", pl.col("next").fill_null(0)).hash(seed=11).alias("h"))
     )
 
 
@@ -40,9 +42,10 @@ def near_duplicate_groups(keys: pl.Series, partitions: pl.Series, threshold: flo
     if n == 0:
         return pl.Series("group", group, dtype=pl.UInt32)
     frame = pl.DataFrame({"row": pl.arange(0, n, eager=True, dtype=pl.UInt32), "key": keys, "part": partitions})
-    sh = _shingles(frame.filter(pl.col("key").str.len_chars() > 0))
+    sh = _shingle_hashes(frame.filter(pl.col("key").str.len_chars() > 0))
     sig_cols = [f"m{s}" for s in range(NUM_PERM)]
-    signatures = sh.group_by("row").agg([pl.col("shingle").hash(seed=s).min().alias(c) for s, c in enumerate(sig_cols)])
+    # One hash function per signature value: the shingle's hash hashed again with its seed.
+    signatures = sh.group_by("row").agg([pl.col("h").hash(seed=s).min().alias(c) for s, c in enumerate(sig_cols)])
     signatures = signatures.join(frame.select("row", "part"), on="row").sort("row")
     per_band = NUM_PERM // BANDS
 
