@@ -335,6 +335,7 @@ def stage_boards() -> dict:
     """The `issue-board` task's work for every brand, without its Prefect artifact."""
     from tasks.board import build_board, day_counts, render_board
     from tasks.storage import write_text
+    from tasks.summary import NOT_REPORTED
 
     cfg, lake = _pipeline()
     n = cfg.settings.board.baseline_days
@@ -342,7 +343,7 @@ def stage_boards() -> dict:
     for b in cfg.brands:
         counts = {}
         for day in [DAYS[0] - timedelta(days=i) for i in range(n, 0, -1)] + DAYS:
-            rows = lake.read("scored", b.id, [day])
+            rows = lake.read("scored", b.id, [day], drop=NOT_REPORTED)
             t0 = time.perf_counter()
             counts[day] = day_counts(rows)
             if day in DAYS:
@@ -359,12 +360,12 @@ def stage_summary() -> dict:
     """The `build-weekly-summary` task's work for every brand. The four weeks before are
     the week's own scored mentions shifted back (half as many, like bench_summary.py),
     so week-over-week change, spikes and rising phrases have a baseline to work on."""
-    from tasks.summary import build_summary, render_html, render_markdown
+    from tasks.summary import NOT_REPORTED, build_summary, render_html, render_markdown
 
     cfg, lake = _pipeline()
     inputs, per_brand = {}, {}
     for b in cfg.brands:
-        week = lake.read("scored", b.id, DAYS)
+        week = lake.read("scored", b.id, DAYS, drop=NOT_REPORTED)  # as the weekly-summary flow reads it
         before = pl.concat([
             week.sample(fraction=1 / 8, seed=k).with_columns(
                 (pl.lit(f"w{k}") + pl.col("mention_id")).alias("mention_id"),
@@ -374,7 +375,7 @@ def stage_summary() -> dict:
         ])
         inputs[b.id] = dict(
             this_week=week, before=before, quarantine=lake.read_quarantine(b.id, DAYS), gates=lake.read_gates(b.id, *WEEK_BOUNDS),
-            competitor_volume={c: lake.read("scored", c, DAYS).height for c in b.competitors},
+            competitor_volume={c: lake.count_rows("scored", c, DAYS) for c in b.competitors},
         )
     t0 = time.perf_counter()
     for b in cfg.brands:

@@ -51,7 +51,10 @@ def measure(folder: Path) -> dict:
     from tasks.summary import build_summary, render_html, render_markdown
 
     cfg = load_config()
-    this_week, before = pl.read_parquet(folder / "week.parquet"), pl.read_parquet(folder / "before.parquet")
+    from tasks.summary import NOT_REPORTED
+
+    # Read as the weekly-summary flow reads the lake: without the columns it never shows.
+    this_week, before = (pl.scan_parquet(folder / f"{name}.parquet").drop(NOT_REPORTED).collect() for name in ("week", "before"))
     t0 = time.perf_counter()
     model = build_summary(
         cfg.brand("halcyon"), WEEK, this_week, before, {"brightwave": 250_000}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}),

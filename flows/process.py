@@ -27,6 +27,7 @@ from tasks.config import Brand, Config, load_config
 from tasks.issues import route, stance
 from tasks.quarantine import reason_counts, to_quarantine
 from tasks.score import score_sentiment
+from tasks.summary import NOT_REPORTED
 from tasks.stages import StageStats
 from tasks.storage import Lake, write_text
 from tasks.validate import row_count_bounds, run_gate
@@ -135,7 +136,7 @@ def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
     counts: dict[date, DayCounts] = {}
     paths = {}
     for day in date_range(days[0] - timedelta(days=n), days[-1]):
-        rows = lake.read("scored", brand.id, [day])
+        rows = lake.read("scored", brand.id, [day], drop=NOT_REPORTED)
         counts[day] = day_counts(rows)
         if day not in days:
             continue

@@ -19,7 +19,7 @@ from tasks.deliver import deliver, messages
 from tasks.spikes import spike_events
 from tasks.stages import StageStats
 from tasks.storage import Lake, lake_path, shown, write_text
-from tasks.summary import BASELINE_WEEKS, build_summary, render_html, render_markdown, week_days, week_label
+from tasks.summary import BASELINE_WEEKS, NOT_REPORTED, build_summary, render_html, render_markdown, week_days, week_label
 
 
 @task(name="build-weekly-summary", cache_policy=NO_CACHE, **IO_RETRIES)
@@ -28,14 +28,14 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     lake = Lake()
     brand = cfg.brand(brand_id)
     days = week_days(week)
-    this_week = lake.read("scored", brand.id, days)
+    this_week = lake.read("scored", brand.id, days, drop=NOT_REPORTED)
     before = [days[0] - timedelta(days=i) for i in range(7 * BASELINE_WEEKS, 0, -1)]
     model = build_summary(
         brand,
         week,
         this_week=this_week,
-        before=lake.read("scored", brand.id, before),
-        competitor_volume={c: lake.read("scored", c, days).height for c in brand.competitors},
+        before=lake.read("scored", brand.id, before, drop=NOT_REPORTED),
+        competitor_volume={c: lake.count_rows("scored", c, days) for c in brand.competitors},
         quarantine=lake.read_quarantine(brand.id, days),
         taxonomy=cfg.taxonomy,
         settings=cfg.settings.summary,

@@ -30,7 +30,7 @@ def phrase_counts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3)) -> pl.DataF
     tokens = (
         # The first 150 words of a post: a pasted log or a long blog post should not
         # outweigh a hundred tweets, and it bounds the work.
-        df.select("mention_id", pl.col("text_norm").str.extract_all(r"[a-z][a-z0-9']*").list.head(150).alias("tok"))
+        df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("post"), pl.col("text_norm").str.extract_all(r"[a-z][a-z0-9']*").list.head(150).alias("tok"))
         .explode("tok")
         .drop_nulls("tok")
     )
@@ -39,22 +39,18 @@ def phrase_counts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3)) -> pl.DataF
         # A plain shift over the exploded words, kept only where all n words come from
         # one mention: linear, where a per-mention window would group millions of rows.
         parts = [pl.col("tok").shift(-k) for k in range(n)]
-        same = pl.col("mention_id").shift(-(n - 1)) == pl.col("mention_id")
+        same = pl.col("post").shift(-(n - 1)) == pl.col("post")
         grams.append(
             tokens.select(
-                "mention_id",
+                "post",
                 pl.concat_str(parts, separator=" ").alias("phrase"),
                 (same.fill_null(False) & ~parts[0].is_in(STOPWORDS) & ~parts[-1].fill_null("").is_in(STOPWORDS)).alias("keep"),
             )
             .filter("keep")
             .drop("keep")
         )
-    return (
-        pl.concat(grams)
-        .unique()
-        .group_by("phrase")
-        .agg(pl.len().cast(pl.UInt32).alias("mentions"))
-    )
+    # Mentions per phrase, each counted once however often it repeats the phrase.
+    return pl.concat(grams).group_by("phrase").agg(pl.col("post").n_unique().cast(pl.UInt32).alias("mentions"))
 
 
 def negative_phrase_counts(df: pl.DataFrame) -> pl.DataFrame:

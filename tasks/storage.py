@@ -183,14 +183,16 @@ class Lake:
         return self.root / "state" / "cursors" / f"source={_safe(source)}" / f"brand={_safe(brand)}.json"
 
     # -- reading -----------------------------------------------------------
-    def read(self, stage: str, brand: str, days: Iterable[date], sources: Iterable[str] | None = None) -> pl.DataFrame:
-        """All rows of the given partitions, conformed to the stage's schema."""
+    def read(self, stage: str, brand: str, days: Iterable[date], sources: Iterable[str] | None = None, drop: Iterable[str] = ()) -> pl.DataFrame:
+        """All rows of the given partitions, conformed to the stage's schema, without the
+        columns in `drop` (which are then not read at all)."""
         kind = "quarantine" if stage.startswith("quarantine") else stage
         srcs = list(sources) if sources is not None else [None]
         paths = [p for d in days for s in srcs if (p := self.partition(stage, brand, d, s)).is_file()]
+        wanted = [c for c in schema.SCHEMAS[kind] if c not in set(drop)]
         if not paths:
-            return schema.empty(kind)
-        return pl.concat([self._read_file(p, kind) for p in paths], how="vertical")
+            return schema.empty(kind).select(wanted)
+        return pl.concat([self._read_file(p, kind, wanted) for p in paths], how="vertical")
 
     def count_rows(self, stage: str, brand: str, days: Iterable[date], sources: Iterable[str] | None = None) -> int:
         """Rows in those partitions, from the Parquet footers: no data is read."""
@@ -248,8 +250,13 @@ class Lake:
         return [p for p in written if p]
 
     @staticmethod
-    def _read_file(path: Path, kind: str) -> pl.DataFrame:
-        return schema.conform(read_parquet(path), kind) if path.is_file() else schema.empty(kind)
+    def _read_file(path: Path, kind: str, columns: list[str] | None = None) -> pl.DataFrame:
+        # Partitions are written conformed, so every column of the stage's schema is there.
+        if not path.is_file():
+            return schema.empty(kind).select(columns or pl.all())
+        if columns is None:
+            return schema.conform(read_parquet(path), kind)
+        return read_parquet(path, columns=columns).cast({c: schema.SCHEMAS[kind][c] for c in columns})
 
     def _put(self, path: Path, df: pl.DataFrame) -> Path | None:
         if df.is_empty():

@@ -49,12 +49,12 @@ def week_days(week: str) -> list[date]:
 
 
 def net_sentiment(df: pl.DataFrame) -> float | None:
-    scored = df.filter(pl.col("sentiment_label") != "unscored")
-    if scored.is_empty():
+    labels = df.get_column("sentiment_label")
+    scored = int((labels != "unscored").sum())
+    if not scored:
         return None
-    pos = scored.filter(pl.col("sentiment_label") == "positive").height
-    neg = scored.filter(pl.col("sentiment_label") == "negative").height
-    return round(100 * (pos - neg) / scored.height, 1)
+    pos, neg = int((labels == "positive").sum()), int((labels == "negative").sum())
+    return round(100 * (pos - neg) / scored, 1)
 
 
 def _change(now: float | int | None, before: float | int | None, relative: bool) -> float | None:
@@ -129,7 +129,7 @@ def _authors(df: pl.DataFrame, n: int = 5) -> list[dict]:
 
 
 def category_counts(df: pl.DataFrame) -> dict[str, int]:
-    return dict(df.explode("categories").filter(pl.col("categories").is_not_null()).group_by("categories").len().iter_rows())
+    return dict(df.select(pl.col("categories").explode()).drop_nulls().group_by("categories").len().iter_rows())
 
 
 def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: TaxonomyFile, settings: SummarySettings) -> tuple[list[dict], list[dict]]:
@@ -137,10 +137,9 @@ def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: Taxonomy
 
     `expected` is each category's volume in the comparison period (last week, or the
     baseline's rate scaled to this period), for the trend."""
-    exploded = df.explode("categories").filter(pl.col("categories").is_not_null())
     issues, praise = [], []
     for key, cat in taxonomy.categories.items():
-        rows = exploded.filter(pl.col("categories") == key)
+        rows = df.filter(pl.col("categories").list.contains(key))
         if rows.is_empty():
             continue
         negative = rows.filter(pl.col("sentiment_label") == "negative")
@@ -173,6 +172,10 @@ def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: Taxonomy
 
 
 BASELINE_WEEKS = 4
+
+# Scored columns no report or board shows: the raw post and ids, a third of a week's
+# bytes, which the flows then do not read.
+NOT_REPORTED = ("title", "text", "native_id", "lang_hint", "urls", "handles", "hashtags", "dup_sources")
 
 
 def build_summary(
@@ -209,7 +212,7 @@ def build_summary(
         seen = rows.sort(["dup_count", "engagement", "mention_id"], descending=[True, True, False], nulls_last=True).head(2000)
         issue["digest"] = [mask_text(s) if settings.mask_pii else s for s in digest(seen.get_column("text_for_sentiment").to_list())]
 
-    history = pl.concat([before, this_week], how="vertical")
+    history = pl.concat([before.select("date", "sentiment_label"), this_week.select("date", "sentiment_label")], how="vertical")
     spikes = find_spikes(history, days, baseline_days, settings.spike_z, settings.spike_min_mentions)
     for spike in spikes:
         day = date.fromisoformat(spike["date"])
@@ -239,7 +242,7 @@ def build_summary(
         rows = this_week.filter(pl.col("teams").list.contains(team))
         if rows.is_empty():
             continue
-        others = rows.explode("teams").filter(pl.col("teams") != team).get_column("teams").unique().sort().to_list()
+        others = sorted(set(rows.get_column("teams").explode().drop_nulls().unique().to_list()) - {team})
         teams.append(
             {
                 "team": team,
