@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 # Keep Prefect's database, the data lake and caches inside the checkout unless told otherwise.
 export PREFECT_HOME ?= $(CURDIR)/.prefect
@@ -51,13 +52,19 @@ clean-data:
 # Re-pin every dependency after editing pyproject.toml.
 constraints:
 	rm -rf .constraints-venv && $(PYTHON) -m venv .constraints-venv
-	.constraints-venv/bin/pip install --quiet -e '.[test]' 'prefect==3.8.8' 'fastapi<0.151'
+	.constraints-venv/bin/pip install --quiet -e '.[test,bench]' 'prefect==3.8.8' 'fastapi<0.151'
 	{ echo "# Exact versions of every dependency, for 'pip install -c constraints.txt -e .[test]'."; \
 	  echo "# Regenerate after changing pyproject.toml: make constraints"; \
 	  .constraints-venv/bin/pip freeze --exclude-editable | grep -v '^#' | grep -v '^-e'; } > constraints.txt
 	rm -rf .constraints-venv
 
-# Throughput benchmarks against naive baselines, in one run each (see README).
-bench: $(STAMP)
+# Throughput benchmarks against naive baselines, each in one run (see README); the
+# last, 100,000 and 1,000,000 mentions through `process`, takes about 40 minutes.
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_summary.py
+	$(BIN)/python benchmarks/bench_process.py --profile
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
+	touch $@

@@ -49,7 +49,7 @@ from pathlib import Path
 
 import polars as pl
 
-from common import peak_rss_mb
+from common import nltk_vader, peak_rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 WEEK = "2026-W47"  # the sample's busiest week: the outage of 18-19 November
@@ -394,14 +394,11 @@ def naive_baseline(lake_root: Path, vader_sample: int) -> dict:
 
     import pandas as pd
 
-    from nltk.sentiment.vader import SentimentIntensityAnalyzer
-
     from tasks.config import load_config
-    from tasks.score import LEXICON, analyzer
+    from tasks.score import analyzer
 
     taxonomy = load_config().taxonomy
-    ours = analyzer()  # also puts VADER's lexicon where NLTK looks, offline
-    sia = SentimentIntensityAnalyzer(lexicon_file=LEXICON)  # NLTK's own, as a user would call it
+    sia, ours = nltk_vader(), analyzer()
     stages, hwm = {}, {}
     clock = time.perf_counter()
 

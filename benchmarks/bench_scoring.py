@@ -13,10 +13,10 @@ import statistics
 
 import polars as pl
 
-from common import sample_raw, timed
+from common import nltk_vader, sample_raw, timed
 from tasks.clean import readable_text
 from tasks.config import load_config
-from tasks.score import _base_analyzer, score_sentiment, score_texts
+from tasks.score import score_sentiment, score_texts
 
 
 def sample_texts(n: int) -> list[str]:
@@ -41,7 +41,7 @@ def main() -> None:
 
     import pandas as pd
 
-    sia = _base_analyzer()
+    sia = nltk_vader()
     series = pd.Series(texts)
     contenders = {"naive: pandas apply of NLTK VADER, row by row": lambda: series.apply(lambda t: sia.polarity_scores(t)["compound"])}
     for workers in sorted({1, 2, cores}):

@@ -25,6 +25,17 @@ def sample_raw(brand_ids: list[str] | None = None) -> pl.DataFrame:
     return pl.concat([file_import.fetch(s, b, start, end).mentions for s in sources for b in brands])
 
 
+def nltk_vader():
+    """NLTK's own VADER, as one would call it by hand, on the lexicon the pipeline keeps
+    offline: what naive baselines score with (the pipeline's analyzer is faster)."""
+    from nltk.sentiment.vader import SentimentIntensityAnalyzer
+
+    from tasks.score import LEXICON, analyzer
+
+    analyzer()  # copies the lexicon to where NLTK looks
+    return SentimentIntensityAnalyzer(lexicon_file=LEXICON)
+
+
 def timed(fn) -> float:
     t0 = time.perf_counter()
     fn()

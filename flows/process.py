@@ -61,7 +61,7 @@ def publish_checks(checked: list[dict], suite: str, brand: str) -> None:
 # Raw rows a clean or score task holds at once: enough that a sparse range (the demo's
 # five weeks, a backfill) is one batch with one gate per suite, few enough that a busy
 # brand's week is worked through a day or two at a time and memory stays bounded.
-BATCH_ROWS = 100_000
+BATCH_ROWS = 50_000
 
 
 def day_batches(days: list[date], rows: dict[date, int], limit: int = BATCH_ROWS) -> list[list[date]]:

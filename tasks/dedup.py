@@ -12,23 +12,18 @@ from __future__ import annotations
 import polars as pl
 
 NUM_PERM = 32
+SLICE_ROWS = 20_000
 BANDS = 8  # 8 bands of 4: a pair at Jaccard 0.8 becomes a candidate 98.5 % of the time, at 0.7 89 %
 
 
-def _shingle_hashes(keys: pl.DataFrame) -> pl.DataFrame:
-    """(row, h): a hash of each of a text's word pairs (of its one word if it has only
-    one). Pairs keep some order, so two long posts on one topic do not look alike merely
-    because they share a vocabulary. Each word is hashed as a string once; a pair's hash
-    combines its words' hashes. Repeated pairs stay: they do not move a minimum."""
-    words = keys.select("row", pl.col("key").str.split(" ").alias("w")).explode("w").with_columns(pl.col("w").hash(seed=7).alias("h"))
-    # The words are in row order: the next word is the next line's, if it is the same row's.
-    following = pl.when(pl.col("row").shift(-1) == pl.col("row")).then(pl.col("h").shift(-1))
-    single = pl.len().over("row") == 1
-    return (
-        words.with_columns(following.alias("next"))
-        .filter(pl.col("next").is_not_null() | single)
-        .select("row", pl.struct("h", pl.col("next").fill_null(0)).hash(seed=11).alias("h"))
-    )
+def _shingle_hashes(key: pl.Expr) -> pl.Expr:
+    """Per text, a hash of each of its word pairs (of its one word if it has only one).
+    Pairs keep some order, so two long posts on one topic do not look alike merely
+    because they share a vocabulary. Each word is hashed as a string once and a pair's
+    hash combines its words' hashes, all inside each text's list: no row per word."""
+    words = key.str.split(" ").list.eval(pl.element().hash(seed=7))
+    pair = pl.struct(pl.element().alias("h"), pl.element().shift(-1).fill_null(0).alias("next")).hash(seed=11)
+    return words.list.eval(pair.head(pl.max_horizontal(pl.len() - 1, 1)))
 
 
 def near_duplicate_groups(keys: pl.Series, partitions: pl.Series, threshold: float) -> pl.Series:
@@ -42,11 +37,18 @@ def near_duplicate_groups(keys: pl.Series, partitions: pl.Series, threshold: flo
     if n == 0:
         return pl.Series("group", group, dtype=pl.UInt32)
     frame = pl.DataFrame({"row": pl.arange(0, n, eager=True, dtype=pl.UInt32), "key": keys, "part": partitions})
-    sh = _shingle_hashes(frame.filter(pl.col("key").str.len_chars() > 0))
     sig_cols = [f"m{s}" for s in range(NUM_PERM)]
     # One hash function per signature value: the shingle's hash hashed again with its seed.
-    signatures = sh.group_by("row").agg([pl.col("h").hash(seed=s).min().alias(c) for s, c in enumerate(sig_cols)])
-    signatures = signatures.join(frame.select("row", "part"), on="row").sort("row")
+    signature = [pl.col("h").list.eval(pl.element().hash(seed=s)).list.min().alias(c) for s, c in enumerate(sig_cols)]
+    # A slice of rows at a time: each text's words and pairs exist only while its
+    # signature is made, so memory does not grow with a busy day's word count.
+    signatures = pl.concat(
+        [
+            rows.with_columns(_shingle_hashes(pl.col("key")).alias("h")).select("row", "part", *signature)
+            for rows in frame.filter(pl.col("key").str.len_chars() > 0).iter_slices(SLICE_ROWS)
+        ]
+        or [pl.DataFrame(schema={"row": pl.UInt32, "part": frame.schema["part"], **{c: pl.UInt64 for c in sig_cols}})]
+    )
     per_band = NUM_PERM // BANDS
 
     # Candidates: every member of an LSH bucket paired with the bucket's first row.

@@ -15,7 +15,7 @@ import polars as pl
 T = TypeVar("T")
 
 # Below this many items, starting worker processes costs more than it saves.
-MIN_ITEMS = 20_000
+MIN_ITEMS = 5_000
 
 
 @lru_cache(maxsize=4)
