@@ -207,7 +207,7 @@ class SentimentSettings(Strict):
     sentence_split_chars: PositiveInt = 600
     lexicon: dict[str, float] = {}  # word -> valence (-4..4) added to or replacing VADER's
     workers: int = Field(0, ge=0)  # processes for scoring; 0 = one per core
-    parallel_min_texts: PositiveInt = 20_000  # below this, scoring stays in-process
+    parallel_min_texts: PositiveInt = 5_000  # below this, scoring stays in-process (as tasks.parallel.MIN_ITEMS)
 
     @field_validator("lexicon")
     @classmethod
