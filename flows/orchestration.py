@@ -75,16 +75,19 @@ def artifact_key(*parts: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
 
 
-def publish_gate(gate: GateResult, where: str, brand: str, start: datetime, end: datetime, source: str | None = None) -> None:
-    """The gate's checks as a Prefect table artifact and as a file in the lake, where the
-    weekly summary finds the warnings of its week."""
+def publish_gate(gate: GateResult, where: str, brand: str, start: datetime, end: datetime, source: str | None = None, earlier: list[dict] = ()) -> list[dict]:
+    """The gate's checks as a file in the lake, where the weekly summary finds the
+    warnings of its week, and as a Prefect table artifact that also shows `earlier`
+    rows (the batches a task gated before this one). Returns the artifact's rows."""
     Lake().write_gate(gate.suite, brand, start, end, {"suite": gate.suite, "where": where, "checks": gate.table()}, source)
+    rows = [*earlier, *({"where": where, **row} for row in gate.table())]
     create_table_artifact(
         key=artifact_key("quality", gate.suite, *([source] if source else []), brand),
-        table=gate.table(),
-        description=f"Quality gate `{gate.suite}` for {where}: {len(gate.rejected)} rows quarantined, "
+        table=rows,
+        description=f"Quality gate `{gate.suite}`, latest for {where}: {len(gate.rejected)} rows quarantined, "
         f"{len(gate.failed_critical)} critical failures, {len(gate.warnings)} warnings.",
     )
+    return rows
 
 
 def publish_data_docs(lake: Lake) -> None:

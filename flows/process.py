@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import polars as pl
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, publish_data_docs, publish_stages, scheduled_time, task_runner
+from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, publish_data_docs, publish_gate, publish_stages, scheduled_time, task_runner
 from tasks.board import DayCounts, build_board, day_counts, render_board
 from tasks.clean import clean_mentions
 from tasks.config import Brand, Config, load_config
@@ -38,24 +38,13 @@ def date_range(start: date, end: date) -> list[date]:
 
 
 def _gate(df: pl.DataFrame, suite: str, brand: Brand, days: list[date], checked: list[dict], **parameters):
-    """Validate a batch of days; its checks go to the lake and onto `checked` (rows of the
-    task's Prefect artifact). Raises on a failed critical check, after recording it."""
+    """Validate a batch of days and publish it with the task's earlier batches (`checked`,
+    extended in place); raises on a failed critical check, after publishing it."""
     where = f"{brand.id} {days[0]}..{days[-1]}"
     gate = run_gate(df, suite, parameters)
-    Lake().write_gate(suite, brand.id, *day_bounds(days[0], days[-1]), {"suite": suite, "where": where, "checks": gate.table()})
-    checked += [{"days": f"{days[0]}..{days[-1]}", **row} for row in gate.table()]
-    if gate.failed_critical:
-        publish_checks(checked, suite, brand.id)
+    checked[:] = publish_gate(gate, where, brand.id, *day_bounds(days[0], days[-1]), earlier=checked)
     gate.raise_if_failed(where)
     return gate
-
-
-def publish_checks(checked: list[dict], suite: str, brand: str) -> None:
-    create_table_artifact(
-        key=artifact_key("quality", suite, brand),
-        table=checked,
-        description=f"Quality gate `{suite}` for {brand}, batch by batch: {sum(not r['success'] for r in checked)} failed checks.",
-    )
 
 
 # Raw rows a clean or score task holds at once: enough that a sparse range (the demo's
@@ -102,7 +91,6 @@ def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
             "clean", brand.id, rows_in=raw.height, rows_out=gate.passed.height, quarantined=quarantined.height,
             dropped=reason_counts(cleaned.dropped), spans=[(t0, time.time())], warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
         ))
-    publish_checks(checked, "clean", brand.id)
     return stats
 
 
@@ -122,7 +110,6 @@ def score_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
             "score", brand.id, rows_in=clean.height, rows_out=gate.passed.height, quarantined=quarantined.height,
             spans=[(t0, time.time())], warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
         ))
-    publish_checks(checked, "scored", brand.id)
     return stats
 
 
