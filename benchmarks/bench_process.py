@@ -306,6 +306,7 @@ def stage_routing() -> dict:
 
 def stage_validate() -> dict:
     """Both gates of `process`, batch by batch, with the parameters the flow passes."""
+    from flows.process import clean_gate_parameters
     from tasks import validate
 
     cfg, lake = _pipeline()
@@ -317,43 +318,35 @@ def stage_validate() -> dict:
     for b in cfg.brands:
         for batch in _batches(lake, "clean", b):
             clean, scored = lake.read("clean", b.id, batch), lake.read("scored", b.id, batch)
-            earliest = datetime.combine(batch[0], datetime.min.time(), timezone.utc)
-            latest = datetime.combine(batch[-1] + timedelta(days=1), datetime.min.time(), timezone.utc)
-            bounds = validate.row_count_bounds(lake.count_rows("clean", b.id, [d - timedelta(days=len(batch)) for d in batch]))
+            parameters = clean_gate_parameters(lake, b.id, batch)
             t0 = time.perf_counter()
-            gates = (validate.run_gate(clean, "clean", dict(earliest=earliest, latest=min(latest, datetime.now(timezone.utc)), **bounds)),
-                     validate.run_gate(scored, "scored"))
+            gates = (validate.run_gate(clean, "clean", parameters), validate.run_gate(scored, "scored"))
             seconds += time.perf_counter() - t0
             rows_in += clean.height
             quarantined += sum(len(g.rejected) for g in gates)
             for gate in gates:  # the weekly summary lists the week's warnings from these files
-                lake.write_gate(gate.suite, b.id, earliest, latest, {"suite": gate.suite, "where": b.id, "checks": gate.table()})
+                lake.write_gate(gate.suite, b.id, parameters["earliest"], parameters["latest"], {"suite": gate.suite, "where": b.id, "checks": gate.table()})
     return {"rows_in": rows_in, "seconds": seconds, "setup_seconds": setup, "quarantined": quarantined}
 
 
 def stage_boards() -> dict:
-    """The `issue-board` task's work for every brand, without its Prefect artifact."""
-    from tasks.board import build_board, day_counts, render_board
+    """The `issue-board` task's work for every brand (reading each day included), without
+    its Prefect artifact."""
+    from tasks.board import daily_boards, render_board
     from tasks.storage import write_text
     from tasks.summary import NOT_REPORTED
 
     cfg, lake = _pipeline()
-    n = cfg.settings.board.baseline_days
-    rows_in, seconds = 0, 0.0
+    rows_in, t0 = 0, time.perf_counter()
     for b in cfg.brands:
-        counts = {}
-        for day in [DAYS[0] - timedelta(days=i) for i in range(n, 0, -1)] + DAYS:
-            rows = lake.read("scored", b.id, [day], drop=NOT_REPORTED)
-            t0 = time.perf_counter()
-            counts[day] = day_counts(rows)
-            if day in DAYS:
-                baseline = [counts[d] for d in counts if day - timedelta(days=n) <= d < day]
-                model = build_board(b, day, rows, baseline, n, cfg.taxonomy, cfg.settings.summary, cfg.settings.board)
-                write_text(render_board(model), lake.board_dir(b.id, day) / "board.md")
-                write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", lake.board_dir(b.id, day) / "board.json")
-                rows_in += rows.height
-            seconds += time.perf_counter() - t0
-    return {"rows_in": rows_in, "seconds": seconds}
+        def read_day(day, b=b):
+            return lake.read("scored", b.id, [day], drop=NOT_REPORTED)
+
+        for day, rows, model in daily_boards(read_day, b, DAYS, cfg.taxonomy, cfg.settings.summary, cfg.settings.board):
+            write_text(render_board(model), lake.board_dir(b.id, day) / "board.md")
+            write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", lake.board_dir(b.id, day) / "board.json")
+            rows_in += rows.height
+    return {"rows_in": rows_in, "seconds": time.perf_counter() - t0}
 
 
 def stage_summary() -> dict:

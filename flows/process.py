@@ -21,7 +21,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, publish_data_docs, publish_gate, publish_stages, scheduled_time, task_runner
-from tasks.board import DayCounts, build_board, day_counts, render_board
+from tasks.board import daily_boards, render_board
 from tasks.clean import clean_mentions
 from tasks.config import Brand, Config, load_config
 from tasks.issues import route, stance
@@ -68,6 +68,14 @@ def day_batches(days: list[date], rows: dict[date, int], limit: int = BATCH_ROWS
     return batches
 
 
+def clean_gate_parameters(lake: Lake, brand: str, batch: list[date]) -> dict:
+    """The clean suite's parameters for a batch: its time bounds (never past now) and the
+    row count of the period of the same length before it."""
+    earliest, latest = day_bounds(batch[0], batch[-1])
+    previous = [d - timedelta(days=len(batch)) for d in batch]
+    return dict(earliest=earliest, latest=min(latest, datetime.now(timezone.utc)), **row_count_bounds(lake.count_rows("clean", brand, previous)))
+
+
 @task(name="clean", cache_policy=NO_CACHE, **IO_RETRIES)
 def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
     lake = Lake()
@@ -77,13 +85,7 @@ def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
         t0 = time.time()
         raw = lake.read("raw", brand.id, batch, sources=sources)
         cleaned = clean_mentions(raw, brand, cfg.settings.cleaning)
-        earliest, latest = day_bounds(batch[0], batch[-1])
-        previous = [d - timedelta(days=len(batch)) for d in batch]
-        gate = _gate(
-            cleaned.mentions, "clean", brand, batch, checked,
-            earliest=earliest, latest=min(latest, datetime.now(timezone.utc)),
-            **row_count_bounds(lake.count_rows("clean", brand.id, previous)),
-        )
+        gate = _gate(cleaned.mentions, "clean", brand, batch, checked, **clean_gate_parameters(lake, brand.id, batch))
         quarantined = to_quarantine(gate.rejected, "clean", "quarantined")
         lake.replace_partitions("clean", brand.id, batch, gate.passed)
         lake.replace_partitions("quarantine/stage=clean", brand.id, batch, pl.concat([cleaned.dropped, quarantined]))
@@ -116,19 +118,14 @@ def score_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
 @task(name="issue-board", cache_policy=NO_CACHE, **IO_RETRIES)
 def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
     """A board per day, each compared with the days before it; the last day's board is
-    also the brand's `issue-board-<brand>` artifact. Each day is read once, and only its
-    counts are kept for the boards after it."""
+    also the brand's `issue-board-<brand>` artifact."""
     lake = Lake()
-    n = cfg.settings.board.baseline_days
-    counts: dict[date, DayCounts] = {}
     paths = {}
-    for day in date_range(days[0] - timedelta(days=n), days[-1]):
-        rows = lake.read("scored", brand.id, [day], drop=NOT_REPORTED)
-        counts[day] = day_counts(rows)
-        if day not in days:
-            continue
-        baseline = [counts[d] for d in date_range(day - timedelta(days=n), day - timedelta(days=1))]
-        model = build_board(brand, day, rows, baseline, n, cfg.taxonomy, cfg.settings.summary, cfg.settings.board)
+
+    def read_day(day: date) -> pl.DataFrame:
+        return lake.read("scored", brand.id, [day], drop=NOT_REPORTED)
+
+    for day, _, model in daily_boards(read_day, brand, days, cfg.taxonomy, cfg.settings.summary, cfg.settings.board):
         out = lake.board_dir(brand.id, day)
         markdown = render_board(model)
         write_text(markdown, out / "board.md")

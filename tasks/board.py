@@ -4,7 +4,8 @@ the words customers use and the phrases that are new against the recent baseline
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Callable, Iterator
 
 import polars as pl
 
@@ -26,6 +27,28 @@ class DayCounts:
 
 def day_counts(day: pl.DataFrame) -> DayCounts:
     return DayCounts(day.height, category_counts(day), negative_phrase_counts(day))
+
+
+def daily_boards(
+    read_day: Callable[[date], pl.DataFrame],
+    brand: Brand,
+    days: list[date],
+    taxonomy: TaxonomyFile,
+    summary: SummarySettings,
+    board: BoardSettings,
+) -> Iterator[tuple[date, pl.DataFrame, dict]]:
+    """(day, its scored rows, its board) for each of `days`, in order. `read_day` gives a
+    day's scored rows; each day, and each of the `board.baseline_days` before the first,
+    is read once, and only its counts are kept for the boards after it."""
+    n = board.baseline_days
+    counts: dict[date, DayCounts] = {}
+    first = days[0] - timedelta(days=n)
+    for day in (first + timedelta(days=i) for i in range((days[-1] - first).days + 1)):
+        rows = read_day(day)
+        counts[day] = day_counts(rows)
+        if day in days:
+            baseline = [counts[day - timedelta(days=i)] for i in range(n, 0, -1)]
+            yield day, rows, build_board(brand, day, rows, baseline, n, taxonomy, summary, board)
 
 
 def build_board(
