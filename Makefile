@@ -21,6 +21,7 @@ demo: $(STAMP)
 # Three pytest workers on two cores: the integration tests spend much of their time
 # waiting on servers, leases and subprocesses, so a third worker fills those gaps.
 test: $(STAMP)
+	$(BIN)/python -m pip check
 	$(BIN)/python -m pytest -n 3 --dist worksteal
 
 install: $(STAMP)
@@ -52,7 +53,7 @@ clean-data:
 # Re-pin every dependency after editing pyproject.toml.
 constraints:
 	rm -rf .constraints-venv && $(PYTHON) -m venv .constraints-venv
-	.constraints-venv/bin/pip install --quiet -e '.[test,bench]' 'prefect==3.8.8' 'fastapi<0.151'
+	.constraints-venv/bin/pip install --quiet -e '.[test,bench]'
 	{ echo "# Exact versions of every dependency, for 'pip install -c constraints.txt -e .[test]'."; \
 	  echo "# Regenerate after changing pyproject.toml: make constraints"; \
 	  .constraints-venv/bin/pip freeze --exclude-editable | grep -v '^#' | grep -v '^-e'; } > constraints.txt

@@ -94,7 +94,9 @@ def expected_deployments(cfg: Config) -> list[dict[str, Any]]:
 
 
 def render(cfg: Config) -> str:
-    body = {"name": "social-pulse", "prefect-version": "3.8.8", "deployments": expected_deployments(cfg)}
+    import prefect
+
+    body = {"name": "social-pulse", "prefect-version": prefect.__version__, "deployments": expected_deployments(cfg)}
     return HEADER + yaml.dump(body, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
