@@ -11,15 +11,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from flows.listen import listen_flow
 from flows.orchestration import day_bounds, publish_stages
 from flows.process import date_range, process_flow
+from tasks.ranges import check_days
 from tasks.stages import StageStats
 
 
 @flow(name="backfill", log_prints=True)
 def backfill_flow(start: date, end: date, brands: list[str] | None = None, listen: bool = True) -> list[StageStats]:
     """Re-listen (unless listen=False) and re-process every day from `start` to `end`."""
+    check_days(start, end, "start", "end")
     days = date_range(start, end)
-    if not days:
-        raise ValueError(f"empty date range: {start} is after {end}")
     stats: list[StageStats] = []
     columns = [TextColumn("backfill {task.fields[day]}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
     with Progress(*columns) as progress:

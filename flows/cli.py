@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 import flows  # noqa: F401  (sets analytics opt-outs before Prefect is imported)
+from flows.console import err, error, say, show
 
 app = typer.Typer(
     help="Social Pulse: listen for a brand's mentions, clean, validate, score, route and summarise them.",
@@ -24,8 +24,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(soft_wrap=True)  # long paths stay on one line, copy-pastable
-err = Console(stderr=True)
 
 
 @app.callback()
@@ -56,11 +54,40 @@ def _moment(value: str | None, option: str) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
-def _config():
-    """Validate config before a flow (and a temporary Prefect server) starts: bad files fail fast."""
+def _config(brands: list[str] | None = None, sources: list[str] | None = None):
+    """Validate config, the data folder and the chosen brands and sources before a flow
+    (and a temporary Prefect server) starts: mistakes fail fast, in one line."""
     from tasks.config import load_config
+    from tasks.storage import data_dir
 
-    return load_config()
+    cfg = load_config()
+    data_dir()
+    if not os.environ.get("PREFECT_API_URL"):
+        from flows import server_watchdog
+
+        server_watchdog.install()  # a kill -9 of this command must not orphan its temporary Prefect server
+    for b in brands or []:
+        cfg.brand(b)
+    if sources:
+        cfg.enabled_sources(sources)
+    return cfg
+
+
+YES = typer.Option("--yes", "-y", help="Do not ask before working through a range longer than three months.")
+
+
+def _confirm_long(days: int, yes: bool) -> None:
+    """A two-year range is more often a typo than a plan: ask (or require --yes)."""
+    from tasks.errors import UsageError
+    from tasks.ranges import CONFIRM_DAYS
+
+    if days <= CONFIRM_DAYS or yes:
+        return
+    question = f"The range covers {days} days (over {CONFIRM_DAYS}): a partition and a board per brand for each. Go on?"
+    if not sys.stdin.isatty():
+        raise UsageError(f"the range covers {days} days (over {CONFIRM_DAYS}); check --from and --to, or pass --yes to go on")
+    if not typer.confirm(question, default=False):
+        raise typer.Exit(1)
 
 
 def _stage_table(stats) -> Table:
@@ -77,12 +104,12 @@ def _stage_table(stats) -> Table:
 def _print_stats(stats) -> None:
     from tasks.stages import totals
 
-    console.print(_stage_table(stats))
+    show(_stage_table(stats))
     for s in totals(stats):
         for reason, n in sorted(s.dropped.items(), key=lambda kv: -kv[1]):
-            console.print(f"  {s.stage}: dropped {n} — {reason}")
+            say(f"  {s.stage}: dropped {n} — {reason}")
         if not s.balanced:
-            console.print(f"[red]  {s.stage}: rows do not add up[/red]")
+            say(f"  {s.stage}: rows do not add up", style="red")
 
 
 @app.command()
@@ -95,10 +122,10 @@ def demo() -> None:
     result = demo_flow()
     _print_stats(result["stats"])
     week = result["latest_week"]
-    console.print(f"\nWeekly reports for {week}:")
+    say(f"\nWeekly reports for {week}:")
     for brand, weeks in result["reports"].items():
-        console.print(f"  {brand}: {shown(weeks[week]['html'])}")
-    console.print(f"  (all weeks: {shown(next(iter(result['reports'].values()))[week]['html']).rsplit('/', 3)[0]})")
+        say(f"  {brand}: {shown(weeks[week]['html'])}")
+    say(f"  (all weeks: {shown(next(iter(result['reports'].values()))[week]['html']).rsplit('/', 3)[0]})")
 
 
 @app.command()
@@ -107,12 +134,20 @@ def listen(
     to: Annotated[Optional[str], typer.Option("--to", help="Window end, exclusive. Default: now.")] = None,
     source: Annotated[Optional[list[str]], typer.Option("--source", help="Only this source (repeatable).")] = None,
     brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand id (repeatable).")] = None,
+    yes: Annotated[bool, YES] = False,
 ) -> None:
     """Fetch new mentions from every enabled source into raw/."""
-    _config()
+    from tasks.ranges import check_window
+
+    _config(brand, source)
+    start, end = _moment(from_, "--from"), _moment(to, "--to")
+    end_or_now = end or datetime.now(timezone.utc)
+    check_window(start, end_or_now, last="--to" if end else "now")
+    if start is not None:
+        _confirm_long((end_or_now - start).days, yes)
     from flows.listen import listen_flow
 
-    _print_stats(listen_flow(start=_moment(from_, "--from"), end=_moment(to, "--to"), sources=source, brands=brand))
+    _print_stats(listen_flow(start=start, end=end, sources=source, brands=brand))
 
 
 @app.command()
@@ -120,12 +155,17 @@ def process(
     from_: Annotated[Optional[str], typer.Option("--from", help="First date, e.g. 2026-11-16. Default: --to minus deployments.process_lookback_days.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Last date, inclusive. Default: today (UTC).")] = None,
     brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand id (repeatable).")] = None,
+    yes: Annotated[bool, YES] = False,
 ) -> None:
     """Clean, validate and score the mentions of a date range."""
-    _config()
+    from tasks.ranges import check_days
+
+    _config(brand)
+    start, end = (_day(from_, "--from") if from_ else None), (_day(to, "--to") if to else None)
+    if start is not None:
+        _confirm_long(check_days(start, end or datetime.now(timezone.utc).date(), last="--to" if end else "today"), yes)
     from flows.process import process_flow
 
-    start, end = (_day(from_, "--from") if from_ else None), (_day(to, "--to") if to else None)
     _print_stats(process_flow(start=start, end=end, brands=brand))
 
 
@@ -140,14 +180,14 @@ def summary(
     from tasks.storage import shown
     from tasks.summary import week_days
 
-    _config().brand(brand)
+    _config([brand])
     if week is not None:
         week_days(week)
     from flows.weekly_summary import weekly_summary_flow
 
     paths = weekly_summary_flow(brand=brand, week=week, resend=resend)
     for kind, path in paths.items():
-        console.print(f"{kind:9} {shown(path)}")
+        say(f"{kind:9} {shown(path)}")
 
 
 @app.command()
@@ -156,12 +196,17 @@ def backfill(
     to: Annotated[str, typer.Option("--to", help="Last date, inclusive.")],
     brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand id (repeatable).")] = None,
     listen: Annotated[bool, typer.Option("--listen/--no-listen", help="Fetch the days again before processing them.")] = True,
+    yes: Annotated[bool, YES] = False,
 ) -> None:
     """Listen and process a past range again, day by day, with a progress bar."""
-    _config()
+    from tasks.ranges import check_days
+
+    _config(brand)
+    start, end = _day(from_, "--from"), _day(to, "--to")
+    _confirm_long(check_days(start, end), yes)
     from flows.backfill import backfill_flow
 
-    _print_stats(backfill_flow(start=_day(from_, "--from"), end=_day(to, "--to"), brands=brand, listen=listen))
+    _print_stats(backfill_flow(start=start, end=end, brands=brand, listen=listen))
 
 
 @app.command()
@@ -173,16 +218,16 @@ def evaluate(
 
     result = run(file, _config())
     if result["kind"] == "sentiment":
-        console.print(f"{result['rows']} texts: Pearson r = {result['pearson_r']:.3f}; labels (neutral at human score {result['neutral_at']:g}): "
+        say(f"{result['rows']} texts: Pearson r = {result['pearson_r']:.3f}; labels (neutral at human score {result['neutral_at']:g}): "
                       f"accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f}")
-        console.print(_class_table("sentiment label", result))
+        show(_class_table("sentiment label", result))
         return
     for by in ("team", "category"):
         if by in result:
             r = result[by]
-            console.print(f"\n{result['rows']} texts by {by}: macro-F1 {r['macro_f1']:.3f}, accuracy {r['accuracy']:.3f}")
-            console.print(_class_table(by, r))
-            console.print(_confusion_table(by, r))
+            say(f"\n{result['rows']} texts by {by}: macro-F1 {r['macro_f1']:.3f}, accuracy {r['accuracy']:.3f}")
+            show(_class_table(by, r))
+            show(_confusion_table(by, r))
 
 
 def _class_table(name: str, r: dict) -> Table:
@@ -227,15 +272,15 @@ def deployments(
         from tasks.storage import write_text
 
         write_text(render(cfg), PREFECT_YAML)
-        console.print(f"wrote {PREFECT_YAML}")
+        say(f"wrote {PREFECT_YAML}")
     elif check:
         problems = differences(cfg)
         for problem in problems:
-            err.print(f"[red]prefect.yaml disagrees with config:[/red] {problem}", highlight=False, soft_wrap=True)
+            error(problem, prefix="prefect.yaml disagrees with config:")
         if problems:
-            err.print("Run `pulse deployments --write` to render prefect.yaml from config/.")
+            say("Run `pulse deployments --write` to render prefect.yaml from config/.", to=err)
             raise typer.Exit(1)
-        console.print(f"{PREFECT_YAML.name} matches config/")
+        say(f"{PREFECT_YAML.name} matches config/")
     else:
         print(render(cfg), end="")
 
@@ -269,17 +314,17 @@ def deploy() -> None:
     problems = differences(cfg)
     if problems:
         for problem in problems:
-            err.print(f"[red]prefect.yaml disagrees with config:[/red] {problem}", highlight=False, soft_wrap=True)
-        err.print("Run `pulse deployments --write`, review the change, and deploy again.")
+            error(problem, prefix="prefect.yaml disagrees with config:")
+        say("Run `pulse deployments --write`, review the change, and deploy again.", to=err)
         raise typer.Exit(1)
     pool = cfg.settings.deployments.work_pool
     if subprocess.run(_prefect("work-pool", "inspect", pool), capture_output=True).returncode != 0:
         subprocess.run(_prefect("work-pool", "create", pool, "--type", "process"), check=True, stdout=subprocess.DEVNULL)
-        console.print(f"created work pool {pool!r} (process)")
+        say(f"created work pool {pool!r} (process)")
     done = subprocess.run(_prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(PREFECT_YAML)), cwd=REPO_ROOT)
     if done.returncode != 0:
         raise typer.Exit(done.returncode)
-    console.print(f"Deployed to {api}. Start a worker: make worker (or pulse worker)")
+    say(f"Deployed to {api}. Start a worker: make worker (or pulse worker)")
 
 
 @app.command()
@@ -324,7 +369,7 @@ def alerts(
             for old in client.read_automations_by_name(spec["name"]):
                 client.delete_automation(old.id)
             client.create_automation(AutomationCore.model_validate(spec))
-            console.print(f"automation {spec['name']!r} sends to {block} ({path.name})")
+            say(f"automation {spec['name']!r} sends to {block} ({path.name})")
 
 
 def main() -> None:
@@ -333,7 +378,7 @@ def main() -> None:
     try:
         app()
     except PulseError as e:
-        err.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+        error(e)
         sys.exit(1)
     except Exception as e:  # anything else still gets one line; PULSE_DEBUG=1 shows the traceback
         if os.environ.get("PULSE_DEBUG"):
@@ -345,7 +390,7 @@ def main() -> None:
             message = f"lost the Prefect API at {api} ({type(e).__name__}: {e}); partitions already written are whole, run the command again once the server is back"
         else:
             message = f"{type(e).__name__}: {e} (set PULSE_DEBUG=1 for the traceback)"
-        err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+        error(message)
         sys.exit(1)
 
 

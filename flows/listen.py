@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, publish_data_docs, publish_gate, publish_stages
+from flows.orchestration import IO_RETRIES, publish_data_docs, publish_gate, publish_stages, table_artifact
 from tasks.config import Brand, Config, FileSource, load_config
 from tasks.errors import SourceBusy, SourceError
 from tasks.quarantine import to_quarantine
+from tasks.ranges import check_window
 from tasks.sources import connector
 from tasks.stages import StageStats
 from tasks.storage import Lake
@@ -89,7 +89,7 @@ def _listen_window(cfg: Config, source: FileSource, brand: Brand, start: datetim
         # Another run committed this window while this one waited for the source.
         return StageStats("listen", brand.id, source.name, spans=[(t0, time.time())], detail={"pages": 0, "complete": True, "errors": ""})
     fetched = connector(source.kind)(source, brand, start, end, lake.read_source_state(source.name, brand.id))
-    gate = run_gate(fetched.mentions, "raw", {"earliest": start, "latest": min(end, datetime.now(timezone.utc))})
+    gate = run_gate(fetched.mentions, "raw", {"earliest": start, "latest": min(end, datetime.now(timezone.utc))}, rejected_before=fetched.rejects.height)
     if not fetched.complete:  # shown with the gate's checks, so the weekly summary lists it too
         gate.checks.append(Check("window fetched completely", None, False, False, 0, "; ".join(fetched.stats.errors) or "a page could not be read"))
     where = f"{source.name}/{brand.id} {start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M}"
@@ -145,6 +145,7 @@ def listen_flow(
     logger = get_run_logger()
     chosen = [cfg.brand(b) for b in brands] if brands else cfg.brands
     end = end or datetime.now(timezone.utc).replace(microsecond=0)
+    check_window(start, end, "start", "end")
     enabled = cfg.enabled_sources(sources)
     if on_long_lived_server():
         ensure_source_limits([s.name for s in enabled])
@@ -177,13 +178,13 @@ def listen_flow(
             check = {"expectation": "source answered", "column": "(source)", "observed": state.message or state.name, "success": False, "severity": "critical", "rows flagged": 0}
             lake.write_gate("source", brand_id, lo, hi, {"suite": "source", "where": f"{source_name}/{brand_id} {lo:%Y-%m-%d %H:%M}..{hi:%Y-%m-%d %H:%M}", "checks": [check]}, source_name)
     publish_stages(stats, "listen-stages", "What listening did")
-    create_table_artifact(
+    table_artifact(
         key="listen-sources",
         table=[{"source": s.source, "brand": s.brand, "kept": s.rows_out, "quarantined": s.quarantined, **s.detail} for s in stats]
         + failed,
         description="Per source and brand: pages fetched, mentions kept, rate-limit waits and errors.",
     )
-    publish_data_docs(lake)  # before failing, so a failed gate can be read there too
+    publish_data_docs(lake, failing=bool(failed))  # before failing, so a failed gate can be read there too
     if failed:
         detail = "; ".join(f"{f['source']}/{f['brand']}: {f['errors']}" for f in failed)
         raise SourceError(f"{len(failed)} source window(s) failed, the others were committed: {detail}")

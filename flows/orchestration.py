@@ -12,7 +12,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
 from tasks import stages
-from tasks.errors import ConfigError, DeterministicError
+from tasks.errors import ConfigError, DeterministicError, StorageError
+from tasks.secrets import scrub, scrub_data
 from tasks.stages import StageStats
 from tasks.storage import Lake, is_remote
 from tasks.validate import GateResult, build_data_docs
@@ -81,7 +82,7 @@ def publish_gate(gate: GateResult, where: str, brand: str, start: datetime, end:
     rows (the batches a task gated before this one). Returns the artifact's rows."""
     Lake().write_gate(gate.suite, brand, start, end, {"suite": gate.suite, "where": where, "checks": gate.table()}, source)
     rows = [*earlier, *({"where": where, **row} for row in gate.table())]
-    create_table_artifact(
+    table_artifact(
         key=artifact_key("quality", gate.suite, *([source] if source else []), brand),
         table=rows,
         description=f"Quality gate `{gate.suite}`, latest for {where}: {len(gate.rejected)} rows quarantined, "
@@ -90,10 +91,23 @@ def publish_gate(gate: GateResult, where: str, brand: str, start: datetime, end:
     return rows
 
 
-def publish_data_docs(lake: Lake) -> None:
+def publish_data_docs(lake: Lake, failing: bool = False) -> None:
     """Great Expectations' own report of this process's validations, under the lake (or,
-    for a lake on object storage, in ./data_docs: Great Expectations writes local files)."""
-    index = build_data_docs(Path("data_docs") if is_remote(lake.root) else lake.root / "data_docs")
+    for a lake on object storage, in ./data_docs: Great Expectations writes local files).
+
+    When the run is already failing (`failing`), the Data Docs are a courtesy: a disk
+    that is full or read-only breaks them too, and their error must not replace the
+    one that says what happened first (a StorageError naming the partition)."""
+    where = Path("data_docs") if is_remote(lake.root) else lake.root / "data_docs"
+    try:
+        index = build_data_docs(where)
+    except Exception as e:
+        if failing:
+            get_run_logger().warning("Great Expectations Data Docs not built under %s: %s: %s", where, type(e).__name__, e)
+            return
+        if isinstance(e, OSError):
+            raise StorageError(f"cannot write the Data Docs under {where}: {e.strerror or e}") from e
+        raise
     get_run_logger().info("Great Expectations Data Docs: %s", index.resolve())
 
 
@@ -101,8 +115,18 @@ def publish_stages(stats: list[StageStats], key: str, title: str) -> None:
     body = stages.markdown(stats)
     dropped = stages.totals(stats)
     reasons = [f"- {s.stage}: {r} — {n}" for s in dropped for r, n in sorted(s.dropped.items())]
-    create_markdown_artifact(
+    markdown_artifact(
         key=artifact_key(key),
         markdown=f"# {title}\n\n{body}\n\n" + ("Dropped, by reason:\n\n" + "\n".join(reasons) if reasons else ""),
         description=title,
     )
+
+
+def table_artifact(key: str, table: list[dict], description: str | None = None) -> None:
+    """Every table artifact the flows publish, with secrets scrubbed (tasks/secrets.py)."""
+    create_table_artifact(key=key, table=scrub_data(table), description=scrub(description))
+
+
+def markdown_artifact(key: str, markdown: str, description: str | None = None) -> None:
+    """Every Markdown artifact the flows publish, with secrets scrubbed (tasks/secrets.py)."""
+    create_markdown_artifact(key=key, markdown=scrub(markdown), description=scrub(description))

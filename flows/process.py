@@ -16,16 +16,16 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 import polars as pl
-from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, publish_data_docs, publish_gate, publish_stages, scheduled_time, task_runner
+from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, markdown_artifact, publish_data_docs, publish_gate, publish_stages, scheduled_time, task_runner
 from tasks.board import daily_boards, render_board
 from tasks.clean import clean_mentions
 from tasks.config import Brand, Config, load_config
 from tasks.issues import route, stance
 from tasks.quarantine import reason_counts, to_quarantine
+from tasks.ranges import check_days
 from tasks.score import score_sentiment
 from tasks.summary import NOT_REPORTED
 from tasks.stages import StageStats
@@ -76,11 +76,33 @@ def clean_gate_parameters(lake: Lake, brand: str, batch: list[date]) -> dict:
     return dict(earliest=earliest, latest=min(latest, datetime.now(timezone.utc)), **row_count_bounds(lake.count_rows("clean", brand, previous)))
 
 
+def processed_sources(cfg: Config, lake: Lake, brand: str, days: list[date]) -> list[str]:
+    """The sources whose stored raw mentions are processed: those in sources.yaml,
+    enabled or not (disabling stops listening, not reporting what was heard). A source
+    removed from sources.yaml keeps its raw partitions (deleting them is the operator's
+    call) but is left out from then on; when it has rows in these days, a warning
+    says so in the quality results, which the weekly summary lists."""
+    configured = {s.name for s in cfg.sources}
+    present = lake.sources_present(brand)
+    removed = [s for s in present if s not in configured and lake.count_rows("raw", brand, days, [s])]
+    if removed:
+        rows = lake.count_rows("raw", brand, days, removed)
+        check = {
+            "expectation": "source still configured", "column": "(source)", "success": False, "severity": "warning", "rows flagged": rows,
+            "observed": f"{rows} stored raw mention(s) of {', '.join(removed)} (no longer in sources.yaml) left out of processing; kept in raw/",
+        }
+        lake.write_gate("sources", brand, *day_bounds(days[0], days[-1]), {"suite": "sources", "where": f"{brand} {days[0]}..{days[-1]}", "checks": [check]})
+        get_run_logger().warning(check["observed"])
+    else:  # a warning of an earlier run of these days that no longer holds
+        lake.gate_path("sources", brand, *day_bounds(days[0], days[-1])).unlink(missing_ok=True)
+    return [s for s in present if s in configured]
+
+
 @task(name="clean", cache_policy=NO_CACHE, **IO_RETRIES)
 def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
     lake = Lake()
     stats, checked = StageStats("clean", brand.id), []
-    sources = lake.sources_present(brand.id)
+    sources = processed_sources(cfg, lake, brand.id, days)
     for batch in day_batches(days, {d: lake.count_rows("raw", brand.id, [d], sources) for d in days}):
         t0 = time.time()
         raw = lake.read("raw", brand.id, batch, sources=sources)
@@ -131,7 +153,7 @@ def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
         write_text(markdown, out / "board.md")
         write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", out / "board.json")
         paths[day.isoformat()] = str(out / "board.md")
-    create_markdown_artifact(key=artifact_key("issue-board", brand.id), markdown=markdown, description=f"{brand.name} issue board {days[-1]}")
+    markdown_artifact(key=artifact_key("issue-board", brand.id), markdown=markdown, description=f"{brand.name} issue board {days[-1]}")
     return paths
 
 
@@ -143,9 +165,8 @@ def process_flow(start: date | None = None, end: date | None = None, brands: lis
     cfg = load_config()
     end = end or scheduled_time().date()
     start = start or end - timedelta(days=cfg.settings.deployments.process_lookback_days)
+    check_days(start, end, "start", "end")
     days = date_range(start, end)
-    if not days:
-        raise ValueError(f"empty date range: {start} is after {end}")
     chosen = [cfg.brand(b) for b in brands] if brands else cfg.brands
     cleaned = {b.id: clean_partitions.with_options(task_run_name=f"clean-{b.id}").submit(cfg, b, days) for b in chosen}
     scored = {
@@ -160,7 +181,9 @@ def process_flow(start: date | None = None, end: date | None = None, brands: lis
         stats = [f.result() for f in cleaned.values()] + [f.result() for f in scored.values()]
         for f in boards.values():
             f.result()
-    finally:
-        publish_data_docs(Lake())
+    except BaseException:
+        publish_data_docs(Lake(), failing=True)  # never masks the task's own error
+        raise
+    publish_data_docs(Lake())
     publish_stages(stats, "process-stages", f"What processing did, {start} to {end}")
     return stats

@@ -10,10 +10,9 @@ from datetime import timedelta
 
 from prefect import flow, task
 from prefect.events import emit_event
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, scheduled_time
+from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, markdown_artifact, scheduled_time, table_artifact
 from tasks.config import Config, load_config
 from tasks.deliver import deliver, messages
 from tasks.spikes import spike_events
@@ -49,13 +48,13 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     write_text(render_html(model), paths["html"])
     write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", paths["json"])
 
-    create_markdown_artifact(key=artifact_key("weekly-summary", brand.id), markdown=markdown, description=f"{brand.name} {week}")
-    create_table_artifact(
+    markdown_artifact(key=artifact_key("weekly-summary", brand.id), markdown=markdown, description=f"{brand.name} {week}")
+    table_artifact(
         key=artifact_key("weekly-issues", brand.id),
         table=[{k: i[k] for k in ("label", "team_name", "volume", "negative", "negative_share", "trend", "sla_hours")} for i in model["top_issues"]],
         description=f"Top issues for {brand.name}, {week}",
     )
-    create_table_artifact(
+    table_artifact(
         key=artifact_key("weekly-teams", brand.id),
         table=[{"team": t["name"], "mentions": t["volume"], "net sentiment": t["net_sentiment"], "issues": len(t["issues"])} for t in model["teams"]],
         description=f"Teams for {brand.name}, {week}",

@@ -39,6 +39,7 @@ ASCII_SUSPECT = re.compile("[<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # plain ASCII 
 # its whitespace: most texts, whatever their script or emoji, need no Python at all.
 NEEDS_REPAIR = f"[<&]|{INVISIBLE.pattern}|{MOJIBAKE.pattern}"
 
+WORD_OR_EMOJI = r"[^\W\d_]{2,}|\p{Emoji_Presentation}|\p{Extended_Pictographic}\x{FE0F}"
 DROP_REASONS = {
     "empty": "empty text",
     "spam": "spam or bot boilerplate",
@@ -183,7 +184,8 @@ def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) 
         normalized_text(text).alias("text_norm"),
         dedup_key(text).alias("_dedup_key"),
         # What is left once links, handles and hashtags are gone: the words a person wrote.
-        text.str.replace_all(URL, " ").str.replace_all(HANDLE, " ").str.replace_all(HASHTAG, " ").str.count_matches(r"[^\W\d_]{2,}").alias("_words"),
+        # An emoji counts as a word: "Halcyon 😡😡🔥" says something, and VADER reads it.
+        text.str.replace_all(URL, " ").str.replace_all(HANDLE, " ").str.replace_all(HASHTAG, " ").str.count_matches(WORD_OR_EMOJI).alias("_words"),
     )
     relevant_text = pl.col("text_norm")
     if brand.exclude:

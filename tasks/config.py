@@ -28,11 +28,21 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _no_blank(v: list[str]) -> list[str]:
+    # An empty term or phrase matches every post: the brand query or category would take everything.
+    for i, item in enumerate(v):
+        if not item.strip():
+            raise ValueError(f"item {i} is empty: an empty phrase would match every post")
+    return v
+
+
 class Promise(Strict):
     """Something marketing promised, and the phrases customers use when they talk about it."""
 
     name: str
     phrases: list[str] = Field(min_length=1)
+
+    _phrases = field_validator("phrases")(_no_blank)
 
 
 class Brand(Strict):
@@ -44,6 +54,8 @@ class Brand(Strict):
     languages: list[str] = ["en"]
     timezone: str = "UTC"
     promises: list[Promise] = []
+
+    _terms = field_validator("terms", "exclude")(_no_blank)
 
     @field_validator("timezone")
     @classmethod
@@ -58,16 +70,18 @@ class Brand(Strict):
 class BrandsFile(Strict):
     brands: list[Brand] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _references(self) -> "BrandsFile":
-        ids = [b.id for b in self.brands]
-        if len(ids) != len(set(ids)):
-            raise ValueError(f"brand ids must be unique, got {ids}")
-        for b in self.brands:
+    @field_validator("brands")
+    @classmethod
+    def _references(cls, brands: list[Brand]) -> list[Brand]:
+        ids = [b.id for b in brands]
+        for i, b in enumerate(ids):
+            if b in ids[:i]:
+                raise ValueError(f"brand id {b!r} is used twice (brands.{ids.index(b)} and brands.{i}): ids must be unique")
+        for b in brands:
             for c in b.competitors:
                 if c not in ids:
                     raise ValueError(f"brand {b.id!r} names competitor {c!r}, which is not a brand in this file")
-        return self
+        return brands
 
 
 FieldSpec = str | list[str]
@@ -172,12 +186,14 @@ Source = Annotated[
 class SourcesFile(Strict):
     sources: list[Source] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique(self) -> "SourcesFile":
-        names = [s.name for s in self.sources]
-        if len(names) != len(set(names)):
-            raise ValueError(f"source names must be unique, got {names}")
-        return self
+    @field_validator("sources")
+    @classmethod
+    def _unique(cls, sources: list) -> list:
+        names = [s.name for s in sources]
+        for i, n in enumerate(names):
+            if n in names[:i]:
+                raise ValueError(f"source name {n!r} is used twice (sources.{names.index(n)} and sources.{i}): names must be unique")
+        return sources
 
 
 class Category(Strict):
@@ -187,6 +203,8 @@ class Category(Strict):
     playbook: str
     phrases: list[str] = Field(min_length=1)
     kind: Literal["complaint", "praise"] = "complaint"
+
+    _phrases = field_validator("phrases")(_no_blank)
 
 
 class TaxonomyFile(Strict):
@@ -235,11 +253,19 @@ class CleaningSettings(Strict):
     @field_validator("spam_patterns", "chrome_patterns")
     @classmethod
     def _compiles(cls, v: list[str]) -> list[str]:
-        for p in v:
+        # Checked by the engine that runs them: polars' (Rust regex) has no look-around
+        # or back-references, which Python's `re` would accept.
+        import polars as pl
+
+        for i, p in enumerate(v):
+            if not p.strip():
+                raise ValueError(f"item {i} is empty: an empty pattern would match every post")
             try:
-                re.compile(p)
-            except re.error as e:
-                raise ValueError(f"pattern {p!r} is not a valid regular expression: {e}") from None
+                pl.select(pl.lit("x").str.contains(f"(?i){p}")).item()
+            except Exception as e:
+                reason = str(e).strip().splitlines()
+                hint = " (polars' regex engine has no look-around or back-references)" if re.search(r"\(\?<?[=!]|\\[1-9]", p) else ""
+                raise ValueError(f"pattern {p!r} is not a regular expression polars can run{hint}: {reason[-1] if reason else e}") from None
         return v
 
 
@@ -387,7 +413,10 @@ def _explain(path: Path, err: ValidationError) -> ConfigError:
     # Tagged unions put the tag in the location ("sources.0.file.colour"): a user wrote "sources.0.colour".
     loc = [p for p in first["loc"] if p not in SOURCE_KINDS]
     msg = first["msg"].removeprefix("Value error, ")
-    got = f" (got {first['input']!r})" if first["type"] not in ("missing", "model_attributes_type") and "input" in first else ""
+    value = first.get("input")
+    # A model-level check's input is a whole mapping: naming the key says enough.
+    scalar = not isinstance(value, (dict, list, tuple))
+    got = f" (got {value!r:.200})" if first["type"] not in ("missing", "model_attributes_type") and "input" in first and scalar else ""
     if first["type"] == "union_tag_invalid":
         loc.append("kind")
         msg = f"unknown kind (expected one of {first['ctx']['expected_tags']})"
@@ -408,4 +437,18 @@ def load_config(path: str | Path | None = None) -> Config:
             parsed.append(model.model_validate(_read_yaml(file)))
         except ValidationError as e:
             raise _explain(file, e) from None
-    return Config(root, *parsed)
+    cfg = Config(root, *parsed)
+    _register_secrets(cfg)
+    return cfg
+
+
+def _register_secrets(cfg: Config) -> None:
+    """Every environment variable config names as holding a secret is scrubbed from
+    logs, errors, artifacts and the lake from now on (tasks/secrets.py)."""
+    from tasks import secrets
+
+    for source in cfg.sources:
+        for key, value in source:
+            if key.endswith("_env") and isinstance(value, str):
+                secrets.register_env(value)
+    secrets.register_env(cfg.settings.delivery.webhook_url_env)

@@ -2,7 +2,14 @@
 
 
 class PulseError(Exception):
-    """Base for errors the CLI prints as one line instead of a traceback."""
+    """Base for errors the CLI prints as one line instead of a traceback. Its message
+    never carries a secret (an API that echoes the request, a URL with a key): it
+    becomes Prefect's state message, event and log line as it is."""
+
+    def __init__(self, *args):
+        from tasks.secrets import scrub
+
+        super().__init__(*(scrub(a) for a in args))
 
 
 class DeterministicError(PulseError):
@@ -28,3 +35,11 @@ class StorageError(PulseError):
 class SourceBusy(DeterministicError):
     """Another listen run held the source's concurrency limit for too long: waiting
     again (a retry) would only double the wait."""
+
+
+class CorruptPartition(StorageError, DeterministicError):
+    """A lake file that cannot be read as Parquet: reading it again fails the same way."""
+
+
+class UsageError(DeterministicError):
+    """The command's own arguments are wrong (a range that ends before it starts)."""

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
+import socket
 import signal
 import tempfile
 import time
@@ -36,7 +38,9 @@ from typing import Iterable
 import polars as pl
 
 from tasks import schema
-from tasks.errors import StorageError
+from tasks.errors import CorruptPartition, StorageError
+from tasks.locks import partition_lock
+from tasks.secrets import scrub, scrub_frame
 
 SORT_KEYS = ["date", "mention_id"]
 
@@ -60,11 +64,31 @@ def shown(path: str | Path) -> str:
 
 
 def data_dir() -> Path:
-    return lake_path(os.environ.get("PULSE_DATA_DIR", "data"))
+    location = os.environ.get("PULSE_DATA_DIR", "data")
+    if not location.strip():
+        # An empty value would put the lake in whatever folder the command runs from.
+        raise StorageError('PULSE_DATA_DIR is set but empty: unset it (the lake is then ./data) or name a folder')
+    return lake_path(location)
 
 
 def read_parquet(path: Path, **kwargs) -> pl.DataFrame:
-    return pl.read_parquet(path.read_bytes() if is_remote(path) else path, **kwargs)
+    """A Parquet file, read as written (a name with `[` or `*` is a name, not a pattern);
+    an unreadable file fails naming it, as a deterministic error that no retry fixes."""
+    try:
+        return pl.read_parquet(path.read_bytes() if is_remote(path) else path, glob=False, **kwargs)
+    except FileNotFoundError as e:
+        raise StorageError(f"cannot read {path}: {e.strerror or e}") from e
+    except (pl.exceptions.PolarsError, OSError, ValueError) as e:
+        raise corrupt(path, e) from None
+
+
+def corrupt(path: Path, error: Exception) -> CorruptPartition:
+    first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+    fix = (
+        "listening to that source and day again replaces it (the unreadable file is kept aside as .part.parquet.corrupt-*)"
+        if "/raw/" in str(path) else "running the stage that writes it again replaces it"
+    )
+    return CorruptPartition(f"{shown(path)} is not a readable Parquet file ({first}); {fix}")
 
 
 def _safe(value: str) -> str:
@@ -93,17 +117,40 @@ def _crash_point() -> None:
         time.sleep(3)
 
 
+_HOST = socket.gethostname().replace(".", "_").replace("/", "_")
+
+
+def _abandoned(tmp: Path) -> bool:
+    """A temporary file whose writer is gone: from this machine, by a process that no
+    longer runs; from another machine, an hour untouched."""
+    host, _, pid = tmp.name.split(".")[-3].rpartition("-") if tmp.name.count(".") >= 3 else ("", "", "")
+    if host == _HOST and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    try:
+        return time.time() - tmp.stat().st_mtime > 3600
+    except OSError:
+        return False
+
+
 def atomic_write_bytes(path: Path, write) -> None:
     """Call write(tmp_path), fsync it, then rename onto `path`. The temporary name is
-    hidden (leading dot) so globbing readers never pick it up; one left by a crash is
-    removed by the next write of the same file (one writer per partition by design)."""
+    hidden (leading dot) so globbing readers never pick it up, and names its writer
+    (host and pid): one left by a crashed writer is removed by the next write of the
+    same file, one a live writer is still filling is left alone."""
     if is_remote(path):
         return _upload(path, write)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for stale in path.parent.glob(f".{path.name}.*.tmp"):
-            stale.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            if _abandoned(stale):
+                stale.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_HOST}-{os.getpid()}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
     except OSError as e:
         raise StorageError(f"cannot write under {path.parent}: {e.strerror or e}") from e
@@ -135,10 +182,12 @@ def _upload(path: Path, write) -> None:
 
 
 def write_parquet(df: pl.DataFrame, path: Path) -> None:
+    df = scrub_frame(df)  # an API that echoed a token into a record or a post
     atomic_write_bytes(path, lambda tmp: df.write_parquet(tmp, compression="zstd", compression_level=3, statistics=True))
 
 
 def write_text(text: str, path: Path) -> None:
+    text = scrub(text)  # reports, gate results, state: never a configured secret
     atomic_write_bytes(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
@@ -202,7 +251,14 @@ class Lake:
             import pyarrow.parquet as pq
 
             return sum(pq.ParquetFile(p.open("rb")).metadata.num_rows for p in paths)
-        return pl.scan_parquet(paths).select(pl.len()).collect().item() if paths else 0
+        if not paths:
+            return 0
+        try:
+            return pl.scan_parquet(paths, glob=False).select(pl.len()).collect().item()
+        except pl.exceptions.PolarsError:
+            for p in paths:  # which one: the error does not say
+                read_parquet(p, n_rows=0)
+            raise
 
     def read_quarantine(self, brand: str, days: Iterable[date]) -> pl.DataFrame:
         """Every quarantined or dropped row of a brand on those days, whatever the stage."""
@@ -227,7 +283,10 @@ class Lake:
         for day in sorted(set(days)):
             part = df.filter(pl.col("date") == day)
             path = self.partition(stage, brand, day, source)
-            written.append(self._put(path, part))
+            if part.is_empty() and not path.exists():
+                continue
+            with partition_lock(path):
+                written.append(self._put(path, part))
         return [p for p in written if p]
 
     def merge_window(self, stage: str, brand: str, source: str, start: datetime, end: datetime, df: pl.DataFrame, kind: str) -> list[Path]:
@@ -240,14 +299,31 @@ class Lake:
         written = []
         for day in days_between(start, end):
             path = self.partition(stage, brand, day, source)
-            old = self._read_file(path, kind)
-            keep = old.filter(~pl.col("created_at").is_between(start, end, closed="left"))
-            written.append(self._put(path, pl.concat([keep, df.filter(pl.col("date") == day)], how="vertical")))
+            new = df.filter(pl.col("date") == day)
+            if new.is_empty() and not path.exists():
+                continue
+            with partition_lock(path):  # read-modify-write: one writer at a time
+                old = self._read_replaceable(path, kind)
+                keep = old.filter(~pl.col("created_at").is_between(start, end, closed="left"))
+                written.append(self._put(path, pl.concat([keep, new], how="vertical")))
         undated = df.filter(pl.col("date").is_null())
         if not undated.is_empty():
             path = self.quarantine(stage.removeprefix("quarantine/stage="), brand, None, source)
-            written.append(self._put(path, pl.concat([self._read_file(path, kind), undated], how="vertical")))
+            with partition_lock(path):
+                written.append(self._put(path, pl.concat([self._read_replaceable(path, kind), undated], how="vertical")))
         return [p for p in written if p]
+
+    def _read_replaceable(self, path: Path, kind: str) -> pl.DataFrame:
+        """The partition a window is merged into; an unreadable one is moved aside (kept
+        for inspection as .part.parquet.corrupt-<time>, hidden from readers) so that
+        fetching the window again repairs the day instead of failing on it for good."""
+        try:
+            return self._read_file(path, kind)
+        except CorruptPartition as e:
+            aside = path.with_name(f".{path.name}.corrupt-{datetime.now().strftime('%Y%m%dT%H%M%S')}")
+            path.rename(aside)
+            logging.getLogger(__name__).warning("%s; moved aside to %s and replaced by this window's rows (other windows of that day need listening again)", e, shown(aside))
+            return schema.empty(kind)
 
     @staticmethod
     def _read_file(path: Path, kind: str, columns: list[str] | None = None) -> pl.DataFrame:

@@ -19,6 +19,7 @@ from tasks.config import BoardSettings, Brand, SummarySettings, TaxonomyFile
 from tasks.digest import digest
 from tasks.emerging import emerging_phrases, negative_phrase_counts
 from tasks.errors import ConfigError
+from tasks.links import safe_url
 from tasks.privacy import mask_text, pseudonymise_authors
 from tasks.promises import promise_gap
 from tasks.spikes import find_spikes
@@ -94,7 +95,7 @@ def _posts(df: pl.DataFrame, n: int, mask: bool = True) -> list[dict]:
             "source": r["source"],
             "author": r["author_handle"] or "unknown",
             "reach": r["author_reach"],
-            "url": r["url"],
+            "url": safe_url(r["url"]),  # http(s) only: no javascript: link in any report
             "sentiment": r["sentiment"],
             "copies": r["dup_count"],
             "date": r["date"].isoformat(),

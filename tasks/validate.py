@@ -129,9 +129,13 @@ def _columns_used(suite: dict, df: pl.DataFrame) -> list[str]:
     return [c for c in df.columns if c in wanted]
 
 
-def run_gate(df: pl.DataFrame, suite_name: str, parameters: dict[str, Any] | None = None) -> GateResult:
+def run_gate(df: pl.DataFrame, suite_name: str, parameters: dict[str, Any] | None = None, rejected_before: int = 0) -> GateResult:
     """Validate `df` with the named suite. Returns passing rows, rejected rows with
-    their reasons, and one Check per expectation; never raises for bad rows."""
+    their reasons, and one Check per expectation; never raises for bad rows.
+
+    `rejected_before` counts records set aside before the gate saw them (a connector's
+    unparseable records): they count in the share of rows quarantined, so a file whose
+    every row the importer rejects fails the gate instead of passing as "empty"."""
     suite_json = load_suite(suite_name)
     params = {**suite_json.get("meta", {}).get("parameters", {}), **(parameters or {})}
     if missing := sorted(_parameters_used(suite_json) - set(params)):
@@ -167,8 +171,9 @@ def run_gate(df: pl.DataFrame, suite_name: str, parameters: dict[str, Any] | Non
     meta = suite_json.get("meta", {})
     cap = meta.get("max_quarantine_share")
     # A share means little on a handful of rows: one bad post in a quiet window is not a fault.
-    if cap is not None and df.height >= meta.get("quarantine_share_min_rows", 1):
-        share = len(bad_idx) / df.height
+    total = df.height + rejected_before
+    if cap is not None and total and total >= meta.get("quarantine_share_min_rows", 1):
+        share = (len(bad_idx) + rejected_before) / total
         checks.append(
             Check("share_of_rows_quarantined", None, share <= cap, bool(meta.get("quarantine_share_critical", True)), 0, f"{share:.1%} (at most {cap:.0%})")
         )

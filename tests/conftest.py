@@ -20,6 +20,10 @@ CONFIG = REPO_ROOT / "config"
 def _isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("PULSE_CONFIG", raising=False)
+    yield
+    from tasks import secrets
+
+    secrets.forget_all()  # one test's planted secrets are not scrubbed from the next one's files
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -71,3 +71,32 @@ def test_unknown_brand_and_source_are_named(cfg):
         cfg.brand("acme")
     with pytest.raises(ConfigError, match="unknown source 'myspace'"):
         cfg.enabled_sources(["myspace"])
+
+
+@pytest.mark.parametrize(
+    "file, mutate, expected",
+    [
+        # Python's `re` accepts look-around; polars, which runs the patterns, does not.
+        ("settings.yaml", lambda d: d.setdefault("cleaning", {}).update(spam_patterns=["buy(?=now)"]),
+         "cleaning.spam_patterns: pattern 'buy(?=now)' is not a regular expression polars can run (polars' regex engine has no look-around"),
+        ("settings.yaml", lambda d: d.setdefault("cleaning", {}).update(chrome_patterns=[r"(a)\1"]),
+         "cleaning.chrome_patterns: pattern '(a)\\\\1' is not a regular expression polars can run"),
+        ("settings.yaml", lambda d: d.setdefault("cleaning", {}).update(spam_patterns=[""]), "cleaning.spam_patterns: item 0 is empty"),
+        ("brands.yaml", lambda d: d["brands"][0]["terms"].append(""), "brands.0.terms: item 5 is empty: an empty phrase would match every post"),
+        ("brands.yaml", lambda d: d["brands"][0]["exclude"].append("  "), "brands.0.exclude: item"),
+        ("taxonomy.yaml", lambda d: next(iter(d["categories"].values()))["phrases"].append(""), ".phrases: item"),
+    ],
+)
+def test_patterns_and_phrases_that_would_fail_later_or_match_everything_are_refused(config_copy, file, mutate, expected):
+    path = _break(config_copy, file, mutate)
+    with pytest.raises(ConfigError) as e:
+        load_config(config_copy)
+    assert str(e.value).startswith(f"{path}: ") and expected in str(e.value)
+
+
+def test_a_duplicate_brand_id_is_one_short_line(config_copy):
+    path = _break(config_copy, "brands.yaml", lambda d: d["brands"].append(dict(d["brands"][0])))
+    with pytest.raises(ConfigError) as e:
+        load_config(config_copy)
+    message = str(e.value)
+    assert message == f"{path}: brands: brand id 'halcyon' is used twice (brands.0 and brands.2): ids must be unique"

@@ -1,4 +1,5 @@
-from datetime import date, datetime, timezone
+import re
+from datetime import date, datetime, timedelta, timezone
 
 import polars as pl
 import pytest
@@ -89,3 +90,54 @@ def test_partition_names_cannot_escape_the_lake(tmp_path, bad):
 def test_days_between_is_end_exclusive():
     d = days_between(datetime(2026, 11, 17, 23, tzinfo=UTC), datetime(2026, 11, 19, tzinfo=UTC))
     assert d == [date(2026, 11, 17), date(2026, 11, 18)]
+
+
+# -- corrupt partitions: named, not retried, replaced by a re-listen ---------------------
+
+def _corrupt(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"PAR1 this is not parquet PAR1")
+
+
+def test_a_corrupt_partition_is_named_and_never_retried(tmp_path):
+    from types import SimpleNamespace
+
+    from flows.orchestration import retry_transient
+    from tasks.errors import CorruptPartition
+
+    lake = Lake(tmp_path)
+    day = date(2026, 11, 18)
+    bad = lake.partition("raw", "halcyon", day, "reddit")
+    _corrupt(bad)
+    for read in (lambda: lake.read("raw", "halcyon", [day], sources=["reddit"]), lambda: lake.count_rows("raw", "halcyon", [day], ["reddit"])):
+        with pytest.raises(CorruptPartition, match=re.escape(str(bad)) + " is not a readable Parquet file") as e:
+            read()
+        assert not retry_transient(None, None, SimpleNamespace(data=e.value)), "a corrupt file fails the same way every time"
+
+
+def test_listening_again_replaces_a_corrupt_raw_partition(tmp_path):
+    lake = Lake(tmp_path)
+    day = date(2026, 11, 18)
+    bad = lake.partition("raw", "halcyon", day, "reddit")
+    _corrupt(bad)
+    start = datetime(2026, 11, 18, tzinfo=timezone.utc)
+    lake.merge_window("raw", "halcyon", "reddit", start, start + timedelta(days=1), raw_frame(raw_row("1", "Halcyon is down")), kind="raw")
+    assert lake.read("raw", "halcyon", [day], sources=["reddit"])["native_id"].to_list() == ["1"]
+    (aside,) = bad.parent.glob(".part.parquet.corrupt-*")
+    assert aside.read_bytes().startswith(b"PAR1 this is not"), "the unreadable file is kept for inspection"
+
+
+def test_a_lake_path_with_glob_characters_is_read_as_a_name(tmp_path):
+    lake = Lake(tmp_path / "lake [copy] *?")
+    day = date(2026, 11, 18)
+    lake.replace_partitions("raw", "halcyon", [day], raw_frame(raw_row("1", "Halcyon is down")), source="reddit")
+    assert lake.count_rows("raw", "halcyon", [day], ["reddit"]) == 1
+    assert lake.read("raw", "halcyon", [day], sources=["reddit"]).height == 1
+
+
+def test_an_empty_pulse_data_dir_is_refused(monkeypatch):
+    from tasks.storage import data_dir
+
+    monkeypatch.setenv("PULSE_DATA_DIR", "")
+    with pytest.raises(StorageError, match="PULSE_DATA_DIR is set but empty"):
+        data_dir()

@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import polars as pl
 
-from tasks import schema
+from tasks import schema, secrets
 from tasks.config import SOURCE_KINDS, Brand
 from tasks.errors import ConfigError
 from tasks.sources.http import FetchStats
@@ -145,13 +145,21 @@ def as_int(value: Any) -> int | None:
         return None
 
 
+# Epoch numbers above these are milliseconds, microseconds, nanoseconds (JavaScript's
+# Date.now(), Java's Instant): as seconds they would be after the year 5000.
+_EPOCH_UNITS = ((1e17, 1e9), (1e14, 1e6), (1e11, 1e3))
+
+
 def parse_time(value: Any) -> datetime | None:
-    """Epoch seconds, ISO 8601 or RFC 2822, to an aware UTC datetime; None if unparseable."""
+    """Epoch seconds (or milliseconds, microseconds, nanoseconds), ISO 8601 or RFC 2822,
+    to an aware UTC datetime; None if unparseable."""
     if value is None or isinstance(value, bool) or value == "":
         return None
     try:
-        if isinstance(value, (int, float)) or re.fullmatch(r"\d+(\.\d+)?", str(value)):
-            return datetime.fromtimestamp(float(value), timezone.utc)
+        if isinstance(value, (int, float)) or re.fullmatch(r"\d+(\.\d+)?", str(value).strip()):
+            number = float(value)
+            number /= next((div for above, div in _EPOCH_UNITS if number >= above), 1)
+            return datetime.fromtimestamp(number, timezone.utc)
         text = str(value).strip()
         try:
             t = datetime.fromisoformat(text)
@@ -165,6 +173,7 @@ def parse_time(value: Any) -> datetime | None:
 def secret(name: str | None, source: str, required: bool = True) -> str | None:
     """A credential from the environment variable config names; never from a file."""
     value = os.environ.get(name) if name else None
+    secrets.register(value)  # scrubbed from every message, log line and file from now on
     if required and not value:
         raise ConfigError(f"source {source!r} needs the environment variable {name} (see README: enabling sources)")
     return value

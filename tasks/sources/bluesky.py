@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 
 from tasks.config import Brand, BlueskySource
 from tasks.errors import SourceError
+from tasks import secrets
 from tasks.sources import Fetched, fetched, mention, parse_time, quote_term, reject, search_terms, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json
 
@@ -53,6 +54,7 @@ def _session(client: HttpClient, source: BlueskySource, handle: str, password: s
     token = body.get("accessJwt") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token:
         raise SourceError(f"source {source.name!r}: createSession answered {problem}")
+    secrets.register(token)
     return token
 
 

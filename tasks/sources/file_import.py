@@ -8,19 +8,40 @@ later. A record that cannot be parsed or dated is quarantined with its line numb
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from tasks.config import Brand, FieldMap, FileSource
-from tasks.errors import SourceError
+from tasks.errors import DeterministicError, SourceError
 from tasks.sources import Fetched, fetched, mention, parse_time, reject
 
 csv.field_size_limit(10**8)  # exported blog posts and pasted logs are long
+
+# Byte-order marks: Excel's "CSV UTF-8" starts with one, "Unicode text" is UTF-16.
+# Read as plain UTF-8, the mark would stick to the first header ("\ufeffid").
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Posts dated outside these bounds are not skipped as "another window's": no window will
+# ever hold them. Before 1990 is a zero or missing timestamp (1970-01-01); after
+# tomorrow is a wrong unit or a typo. They are quarantined, undated, with their date.
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+FUTURE_SLACK = timedelta(days=1)
+
+
+class ImportFailed(SourceError, DeterministicError):
+    """Every record of the file was rejected: a wrong field map or encoding, which a retry does not fix."""
+
+
+def encoding(path: Path) -> str:
+    """The file's encoding by its byte-order mark; UTF-8 without one."""
+    with path.open("rb") as f:
+        head = f.read(4)
+    return next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8")
 
 
 @lru_cache(maxsize=16)
@@ -29,7 +50,7 @@ def _records(path: Path, fmt: str, mtime_ns: int, size: int) -> tuple[tuple[int,
 
     Cached per file version so the per-brand, per-window tasks of one run read it once."""
     out = []
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding=encoding(path), newline="") as f:
         if fmt == "jsonl":
             for n, line in enumerate(f, 1):
                 if not line.strip():
@@ -113,23 +134,34 @@ def fetch(source: FileSource, brand: Brand, start: datetime, end: datetime, stat
     except OSError as e:
         raise SourceError(f"source {source.name!r}: cannot read {source.path}: {e.strerror or e}") from e
     except UnicodeDecodeError as e:
-        raise SourceError(f"source {source.name!r}: {source.path} is not UTF-8: {e}") from e
+        raise SourceError(f"source {source.name!r}: {source.path} is not UTF-8 (nor UTF-16 with a byte-order mark): {e}; save it as \"CSV UTF-8\"") from e
 
     query = _query(brand)
-    rows, rejects, seen = [], [], 0
+    latest = datetime.now(timezone.utc) + FUTURE_SLACK
+    rows, rejects, seen, matched, mapped, first_error = [], [], 0, 0, 0, None
     for line_no, text, rec, error in records:
         if not query.search(text.lower()):
             continue
+        matched += 1
         row = None
         if error is None:
             row, error = map_record(rec, source.fields, source, brand.id)
-        if row is not None and not (start <= row["created_at"] < end):
-            continue
+        if row is not None:
+            mapped += 1
+            if not EARLIEST <= row["created_at"] <= latest:
+                row, error = None, f"dated {row['created_at']:%Y-%m-%d %H:%M:%S}, {'before 1990' if row['created_at'] < EARLIEST else 'in the future'}"
+            elif not (start <= row["created_at"] < end):
+                continue
         # Undated rejects belong to no window: every run sees them and they are kept as a set.
         seen += 1
         if row is None:
+            first_error = first_error or error
             rejects.append(reject(source.name, brand.id, f"{source.path.name} line {line_no}: {error}", text))
         else:
             rows.append(row)
-
+    if matched and not mapped:
+        raise ImportFailed(
+            f"source {source.name!r}: none of the {matched} records of {source.path.name} that mention {brand.id!r} could be imported "
+            f"(first: {first_error}); check `fields` in sources.yaml against the file's header"
+        )
     return fetched(rows, rejects, seen)

@@ -11,7 +11,9 @@ rate limits handled in one place.
   MalformedPayload with (the start of) the text, so the connector can quarantine it and
   mark the window incomplete. A read that stalls ends at the timeout, never hangs.
 
-Secrets travel in headers only, so URLs in messages never carry them.
+Secrets travel in headers where the API allows; every message and log line goes
+through tasks/secrets.py's scrubber anyway (Stack Exchange's key is a query parameter,
+and urllib3's retry warning prints the URL).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from tasks.errors import SourceError
+from tasks.secrets import scrub
 
 USER_AGENT = "social-pulse/0.1 (social listening; +https://example.invalid/social-pulse)"
 
@@ -34,6 +37,7 @@ class MalformedPayload(Exception):
     """The API answered 2xx with a body that is not the JSON it promised."""
 
     def __init__(self, reason: str, body: str):
+        reason, body = scrub(reason), scrub(body)  # a page may echo the request's token
         super().__init__(reason)
         self.reason, self.body = reason, body
 

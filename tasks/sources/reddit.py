@@ -28,6 +28,7 @@ from datetime import datetime
 
 from tasks.config import Brand, RedditSource
 from tasks.errors import SourceError
+from tasks import secrets
 from tasks.sources import Fetched, as_int, fetched, mention, parse_time, quote_term, reject, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json
 
@@ -114,6 +115,7 @@ def _token(client: HttpClient, source: RedditSource, client_id: str, client_secr
         # Reddit answers bad credentials with 200 and {"error": "..."} on some paths.
         error = body.get("error") if isinstance(body, dict) else "not JSON"
         raise SourceError(f"source {source.name!r}: the token endpoint gave no access token (error: {error})")
+    secrets.register(token)
     return token
 
 
