@@ -39,7 +39,7 @@ ASCII_SUSPECT = re.compile("[<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # plain ASCII 
 # its whitespace: most texts, whatever their script or emoji, need no Python at all.
 NEEDS_REPAIR = f"[<&]|{INVISIBLE.pattern}|{MOJIBAKE.pattern}"
 
-WORD_OR_EMOJI = r"[^\W\d_]{2,}|\p{Emoji_Presentation}|\p{Extended_Pictographic}\x{FE0F}"
+WORD_OR_EMOJI = r"[^\W\d_]{2,}|\p{Extended_Pictographic}"
 DROP_REASONS = {
     "empty": "empty text",
     "spam": "spam or bot boilerplate",

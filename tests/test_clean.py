@@ -129,3 +129,14 @@ def test_pii_masking_is_a_switch(cfg):
     assert "jo.b@example.com" in kept, "off by default in storage"
     masked = clean_mentions(raw, brand, cfg.settings.cleaning.model_copy(update={"mask_pii": True})).mentions["text_for_sentiment"].item()
     assert masked == "Halcyon billed me twice, email me at [email] or call [phone], @ann@mastodon.social saw it"
+
+
+def test_an_emoji_reaction_is_kept_not_dropped_as_links_only(cfg):
+    raw = raw_frame(
+        raw_row("1", "Halcyon 😡😡😡🔥💀", when="2026-11-18T08:00:00"),
+        raw_row("2", "Halcyon ❤️", when="2026-11-19T09:00:00"),  # another day: emoji are not part of the dedup key
+        raw_row("3", "https://t.co/abc #halcyon", when="2026-11-18T10:00:00"),
+    )
+    out = clean_mentions(raw, cfg.brand("halcyon"), cfg.settings.cleaning)
+    assert sorted(out.mentions["native_id"].to_list()) == ["1", "2"]
+    assert out.dropped["reason"].to_list() == ["links, handles or hashtags only"]

@@ -148,3 +148,12 @@ def test_each_row_level_warning_quarantines_with_its_reason(suite, row, column, 
     assert gate.rejected["native_id"].to_list() == ["bad"]
     assert gate.rejected["reason"].item() == reason
     assert gate.passed.height == 30 and not gate.failed_critical
+
+
+def test_records_the_importer_rejected_count_in_the_quarantine_share():
+    rows = [raw_row(str(i), "fine") for i in range(5)]
+    assert not validate.run_gate(raw_frame(*rows), "raw", WINDOW).failed_critical
+    gate = validate.run_gate(raw_frame(*rows), "raw", WINDOW, rejected_before=40)
+    assert [c.expectation for c in gate.failed_critical] == ["share_of_rows_quarantined"]
+    nothing = validate.run_gate(schema.empty("raw"), "raw", WINDOW, rejected_before=25)
+    assert [c.expectation for c in nothing.failed_critical] == ["share_of_rows_quarantined"], "a window that imports nothing fails"
