@@ -211,23 +211,66 @@ def backfill(
 
 @app.command()
 def evaluate(
-    file: Annotated[Path, typer.Argument(help="A labelled file: TSV 'id<TAB>score<TAB>text', or CSV 'text,team' / 'text,category'.")],
+    file: Annotated[Optional[Path], typer.Argument(help="A labelled file: TSV 'id<TAB>score<TAB>text' (the VADER paper's files as they ship, no header), or CSV 'text,team' / 'text,category' / 'text,stance'.")] = None,
+    cv: Annotated[Optional[str], typer.Option("--cv", help="Cross-validate the router on its training corpus, holding out one 'industry' (or 'brand') at a time.")] = None,
 ) -> None:
-    """Measure how well sentiment and routing agree with people on a labelled file."""
+    """Measure how well sentiment, stance and routing agree with people: on a labelled
+    file, or (--cv industry) on the router's corpus with whole industries held out."""
+    from tasks.evaluate import cross_validate
     from tasks.evaluate import evaluate as run
 
-    result = run(file, _config())
+    if (file is None) == (cv is None):
+        raise typer.BadParameter("give a labelled FILE or --cv industry (not both)")
+    cfg = _config()
+    if cv is not None:
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as bar:
+            job = bar.add_task(f"training without each {cv}", total=None)
+            result = cross_validate(cfg, cv, progress=lambda n, total, group: bar.update(job, completed=n, total=total, description=f"held out {group}"))
+        r = result["team"]
+        say(f"{result['rows']} labelled mentions, leave-one-{cv}-out over {len(result['groups'])} {cv} groups: "
+                      f"macro-F1 {r['macro_f1']:.3f}, accuracy {r['accuracy']:.3f}")
+        say(f"rules decided {result['rule_share']:.0%} (precision {result['rule_precision']:.2f}); "
+                      f"{result['triage_share']:.0%} went to triage; accuracy outside triage {result['accuracy_outside_triage']:.3f}; "
+                      f"second teams: {result['second_teams']} (precision {result['second_team_precision']:.2f})")
+        show(_class_table("team", r))
+        print(confusion_text(r))
+        worst = sorted(result["per_group_macro_f1"].items(), key=lambda kv: kv[1])
+        print(f"macro-F1 per held-out {cv}: " + ", ".join(f"{g} {f:.2f}" for g, f in worst))
+        return
+    result = run(file, cfg)
     if result["kind"] == "sentiment":
         say(f"{result['rows']} texts: Pearson r = {result['pearson_r']:.3f}; labels (neutral at human score {result['neutral_at']:g}): "
                       f"accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f}")
         show(_class_table("sentiment label", result))
+        return
+    if result["kind"] == "stance":
+        say(f"{result['rows']} texts: praise precision {result['praise_precision']:.3f} (recall {result['praise_recall']:.3f}; "
+                      f"VADER's label alone {result['naive_praise_precision']:.3f}); macro-F1 {result['macro_f1']:.3f}")
+        show(_class_table("stance", result))
+        print(confusion_text(result))
         return
     for by in ("team", "category"):
         if by in result:
             r = result[by]
             say(f"\n{result['rows']} texts by {by}: macro-F1 {r['macro_f1']:.3f}, accuracy {r['accuracy']:.3f}")
             show(_class_table(by, r))
-            show(_confusion_table(by, r))
+            print(confusion_text(r))
+
+
+def confusion_text(r: dict) -> str:
+    """The confusion counts as plain text that fits 80 columns whatever the labels:
+    people's labels down the side, the pipeline's across the top, written vertically."""
+    classes = list(r["confusion"])
+    side = max(len(c) for c in classes) + 1
+    lines = ["confusion: people's label (rows) by the pipeline's (columns)"]
+    tall = max(len(c) for c in classes)
+    for i in range(tall):
+        lines.append(" " * side + "".join(f"{(c[i] if i < len(c) else ''):>4}" for c in classes))
+    for g in classes:
+        lines.append(f"{g:<{side}}" + "".join(f"{(r['confusion'][g][p] or '·')!s:>4}" for p in classes))
+    return "\n".join(lines)
 
 
 def _class_table(name: str, r: dict) -> Table:
@@ -236,17 +279,6 @@ def _class_table(name: str, r: dict) -> Table:
         table.add_column(col, justify="left" if col == name else "right")
     for c, m in r["per_class"].items():
         table.add_row(c, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}", str(m["support"]))
-    return table
-
-
-def _confusion_table(name: str, r: dict) -> Table:
-    classes = list(r["confusion"])
-    table = Table(title=f"confusion: {name} by people (rows) and by the pipeline (columns)")
-    table.add_column("")
-    for i, _ in enumerate(classes):
-        table.add_column(str(i), justify="right")
-    for i, g in enumerate(classes):
-        table.add_row(f"{i} {g}", *[str(r["confusion"][g][p] or "·") for p in classes])
     return table
 
 

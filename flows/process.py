@@ -23,7 +23,7 @@ from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, markdown_a
 from tasks.board import daily_boards, render_board
 from tasks.clean import clean_mentions
 from tasks.config import Brand, Config, load_config
-from tasks.issues import route, stance
+from tasks.routing.router import load_models, route_and_stance
 from tasks.quarantine import reason_counts, to_quarantine
 from tasks.ranges import check_days
 from tasks.score import score_sentiment
@@ -122,10 +122,11 @@ def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
 def score_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
     lake = Lake()
     stats, checked = StageStats("score", brand.id), []
+    models = load_models(cfg)
     for batch in day_batches(days, {d: lake.count_rows("clean", brand.id, [d]) for d in days}):
         t0 = time.time()
         clean = lake.read("clean", brand.id, batch)
-        scored = stance(score_sentiment(route(clean, cfg.taxonomy), cfg.settings.sentiment, brand.languages), cfg.taxonomy)
+        scored = route_and_stance(clean, cfg, models, lambda df: score_sentiment(df, cfg.settings.sentiment, brand.languages))
         gate = _gate(scored, "scored", brand, batch, checked)
         quarantined = to_quarantine(gate.rejected, "score", "quarantined")
         lake.replace_partitions("scored", brand.id, batch, gate.passed)

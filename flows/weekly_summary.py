@@ -40,6 +40,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
         settings=cfg.settings.summary,
         board=cfg.settings.board,
         gates=lake.read_gates(brand.id, *day_bounds(days[0], days[-1])),
+        triage_team=cfg.settings.routing.triage_team,
     )
     out = lake.report_dir(brand.id, week)
     markdown = render_markdown(model)

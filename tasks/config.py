@@ -219,6 +219,45 @@ class TaxonomyFile(Strict):
         return self
 
 
+class RoutingSettings(Strict):
+    """The learned router beside the taxonomy's rules (tasks/routing/)."""
+
+    corpus_dir: str = "routing_corpus"                  # labelled CSVs, relative to the config folder
+    corrections_file: str = "routing_corrections.csv"   # an analyst's fixes: override, and train next time
+    triage_below: float = Field(0.5, ge=0, le=1)       # lower confidence: the mention waits in the triage queue
+    triage_team: str = "customer_care"                  # who works the triage queue
+    second_team_min: float = Field(0.3, ge=0, le=1)    # a second owning team needs this much confidence (and a rule naming it)
+    rule_yields_above: float = Field(0.5, ge=0, le=1)  # a rule yields to the model when it is this sure of another team
+    rule_confidence: float = Field(0.9, ge=0, le=1)    # the confidence of a sure rule the model does not back
+
+
+def _polars_regex(patterns: list[str], key: str) -> list[str]:
+    """Patterns run in polars' regex engine, which has no look-around or back-references:
+    check them there, so a bad one fails at load time naming the key, not mid-run."""
+    import polars as pl
+
+    for p in patterns:
+        if not p.strip():
+            raise ValueError(f"{key}: an empty pattern matches every post")
+        try:
+            pl.Series([""]).str.contains(p)
+        except Exception as e:
+            raise ValueError(f"{key}: {p!r} is not a regular expression polars can run: {str(e).splitlines()[0]}") from None
+    return patterns
+
+
+class StanceSettings(Strict):
+    """When a mention is praise, a complaint or neutral (tasks/stance.py)."""
+
+    praise_margin: float = Field(0.3, ge=0)   # the stance model must prefer praise by this SVM margin
+    complaint_cues: list[str] = []            # case-insensitive regexes: sarcasm and complaint markers VADER misses
+
+    @field_validator("complaint_cues")
+    @classmethod
+    def _cues(cls, v: list[str]) -> list[str]:
+        return _polars_regex(v, "complaint_cues")
+
+
 class SentimentSettings(Strict):
     positive_threshold: float = Field(0.05, ge=-1, le=1)
     negative_threshold: float = Field(-0.05, ge=-1, le=1)
@@ -339,6 +378,8 @@ class DeliverySettings(Strict):
 
 class SettingsFile(Strict):
     sentiment: SentimentSettings = SentimentSettings()
+    routing: RoutingSettings = RoutingSettings()
+    stance: StanceSettings = StanceSettings()
     cleaning: CleaningSettings = CleaningSettings()
     listen: ListenSettings = ListenSettings()
     summary: SummarySettings = SummarySettings()
@@ -357,6 +398,8 @@ class Config:
         self.sources = [s.model_copy(update={"path": (root / s.path).resolve()}) if isinstance(s, FileSource) else s for s in sources.sources]
         self.taxonomy = taxonomy
         self.settings = settings
+        if settings.routing.triage_team not in taxonomy.teams:
+            raise ConfigError(f"{root / 'settings.yaml'}: routing.triage_team: {settings.routing.triage_team!r} is not a team in taxonomy.yaml (known: {', '.join(taxonomy.teams)})")
 
     def brand(self, brand_id: str) -> Brand:
         for b in self.brands:

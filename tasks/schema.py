@@ -53,8 +53,12 @@ SCORED_EXTRA: list[Column] = [
     Column("sentiment", pl.Float64(), "VADER compound score in [-1, 1]; null when the language is not scored."),
     Column("sentiment_label", pl.String(), "positive / neutral / negative by the thresholds in config, or unscored."),
     Column("categories", pl.List(pl.String()), "Issue categories from `config/taxonomy.yaml` the mention raises."),
-    Column("teams", pl.List(pl.String()), "Teams owning those categories."),
-    Column("stance", pl.String(), "complaint (negative), praise (positive, or thanks to a named employee) or neutral."),
+    Column("team", pl.String(), "The owning team: a sure taxonomy rule, else the learned router, else an analyst's correction."),
+    Column("team_confidence", pl.Float64(), "How sure the router is of `team`, 0 to 1."),
+    Column("teams", pl.List(pl.String()), "`team`, and a second team only when the evidence for it is strong."),
+    Column("routed_by", pl.String(), "rule, model or correction."),
+    Column("needs_triage", pl.Boolean(), "Confidence below routing.triage_below: waits in the triage queue."),
+    Column("stance", pl.String(), "complaint, praise (the stance model is sure and no complaint cue) or neutral."),
 ]
 
 QUARANTINE_COLUMNS: list[Column] = [

@@ -144,7 +144,8 @@ def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: Taxonomy
         if rows.is_empty():
             continue
         negative = rows.filter(pl.col("sentiment_label") == "negative")
-        praised = rows.filter(pl.col("stance") == "praise")
+        # Praise boxes never show a mention VADER reads negative, whatever the stance model says.
+        praised = rows.filter((pl.col("stance") == "praise") & (pl.col("sentiment_label") != "negative"))
         before = expected.get(key, 0)
         entry = {
             "key": key,
@@ -190,6 +191,7 @@ def build_summary(
     settings: SummarySettings,
     board: BoardSettings,
     gates: list[dict] | None = None,
+    triage_team: str = "customer_care",
 ) -> dict:
     """Everything the weekly report says, as plain data.
 
@@ -285,6 +287,7 @@ def build_summary(
     )
     validation = [dict(zip(("suite", "severity", "expectation", "column", "observed", "where"), row)) for row in failed_checks]
 
+    triage = _triage(this_week, taxonomy, settings, triage_team)
     attention = [
         f"{i['label']}: {i['negative']} negative mentions ({i['trend']}), owned by {i['team_name']}, SLA {i['sla_hours']} h"
         for i in top_issues[:3]
@@ -309,6 +312,7 @@ def build_summary(
         "languages": dict(sorted(this_week.group_by("lang").len().iter_rows(), key=lambda kv: (-kv[1], kv[0]))),
         "sources": dict(sorted(this_week.group_by("source").len().iter_rows())),
         "attention": attention,
+        "triage": triage,
         "top_issues": top_issues,
         "teams": teams,
         "daily": daily_rows,
@@ -319,6 +323,17 @@ def build_summary(
         "promises": promise_gap(this_week, brand.promises),
         "weekly_trend": weekly.to_dicts(),
         "issues_by_team": [{"team": t["name"], "negative": sum(i["negative"] for i in t["issues"])} for t in teams if t["issues"]],
+    }
+
+
+def _triage(week: pl.DataFrame, taxonomy: TaxonomyFile, settings: SummarySettings, triage_team: str) -> dict:
+    """The mentions the router was unsure of: counted and shown, never routed silently."""
+    waiting = week.filter(pl.col("needs_triage").fill_null(False)) if "needs_triage" in week.columns else week.clear()
+    return {
+        "count": waiting.height,
+        "share_pct": round(100 * waiting.height / week.height, 1) if week.height else 0.0,
+        "team_name": taxonomy.teams.get(triage_team, triage_team),
+        "posts": _posts(waiting, settings.posts_per_issue, settings.mask_pii) if waiting.height else [],
     }
 
 

@@ -72,3 +72,11 @@ def raw_frame(*rows: dict) -> pl.DataFrame:
 def httpserver_listen_address():
     """Recorded-payload servers listen on the loopback address only."""
     return ("127.0.0.1", 0)
+
+
+@pytest.fixture(scope="session")
+def models():
+    """The shipped team and stance models (trained once, then read from the cache)."""
+    from tasks.routing.router import load_models
+
+    return load_models(load_config(CONFIG))

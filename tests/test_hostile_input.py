@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tasks import schema
 from tasks.config import SentimentSettings
-from tasks.issues import route, stance
+from tasks.routing.router import load_models, route_and_stance
 from tasks.score import score_sentiment
 from tasks.summary import build_summary, render_html, render_markdown
 
@@ -62,7 +62,7 @@ def _model(cfg, posts: list[str], authors: list[str]):
         }
         for i, text in enumerate(posts)
     ]
-    scored = stance(route(schema.conform(pl.DataFrame(rows, schema_overrides=schema.SCORED, infer_schema_length=None), "scored"), cfg.taxonomy), cfg.taxonomy)
+    scored = route_and_stance(schema.conform(pl.DataFrame(rows, schema_overrides=schema.SCORED, infer_schema_length=None), "scored"), cfg, load_models(cfg), lambda df: df)
     quarantine = pl.DataFrame({"stage": ["listen"], "disposition": ["quarantined"], "reason": [posts[0][:50]]})
     return build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, quarantine, cfg.taxonomy, cfg.settings.summary, cfg.settings.board)
 

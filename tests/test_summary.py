@@ -5,7 +5,7 @@ import pytest
 
 from tasks import schema
 from tasks.errors import ConfigError
-from tasks.issues import stance
+from tasks.stance import stance
 from tasks.summary import build_summary, parse_week, render_html, render_markdown, week_days
 
 
@@ -29,18 +29,18 @@ def test_week_labels():
 
 
 @pytest.fixture
-def model(cfg):
+def model(cfg, models):
     tue, prev = date(2026, 11, 17), date(2026, 11, 10)
     this_week = _scored(
         [
             {"day": tue, "text_for_sentiment": "Halcyon network down, no signal <script>alert(1)</script>", "sentiment": -0.8, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "ann", "author_reach": 900, "engagement": 50},
             {"day": tue, "text_for_sentiment": "Halcyon outage again | all day <img src=x onerror=alert(2)>", "sentiment": -0.6, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "bob", "author_reach": 10, "url": "https://social.example/@bob/1"},
-            {"day": tue, "text_for_sentiment": "Thanks Priya from support!", "sentiment": 0.7, "sentiment_label": "positive", "categories": ["employee_praise", "customer_service"], "teams": ["customer_care", "hr"], "author_handle": "cy"},
+            {"day": tue, "text_for_sentiment": "Huge thanks to Priya from support, she sorted everything in minutes. Brilliant!", "sentiment": 0.7, "sentiment_label": "positive", "categories": ["employee_praise", "customer_service"], "teams": ["customer_care", "hr"], "author_handle": "cy"},
             {"day": tue, "text_for_sentiment": "Halcyon es genial", "sentiment": None, "sentiment_label": "unscored", "lang": "es"},
         ]
     )
     last_week = _scored([{"day": prev, "text_for_sentiment": "Halcyon fine", "sentiment": 0.3, "sentiment_label": "positive"}])
-    this_week, last_week = stance(this_week, cfg.taxonomy), stance(last_week, cfg.taxonomy)
+    this_week, last_week = stance(this_week, cfg.settings.stance, models.stance), stance(last_week, cfg.settings.stance, models.stance)
     quarantine = pl.DataFrame(
         {"stage": ["clean", "clean", "listen"], "disposition": ["dropped", "dropped", "quarantined"], "reason": ["duplicate of aaa", "duplicate of bbb", "x.jsonl line 3: invalid JSON"]}
     )
@@ -63,10 +63,10 @@ def test_issues_teams_praise_and_quality(model):
     assert top["posts"][0]["author"] == "ann", "the post with the most reach leads"
     assert {"no signal", "outage", "network down"} <= {p["phrase"] for p in top["phrases"]}
     hr = next(t for t in model["teams"] if t["team"] == "hr")
-    assert hr["praise"][0]["posts"][0]["text"] == "Thanks Priya from support!"
+    assert hr["praise"][0]["posts"][0]["text"].startswith("Huge thanks to Priya from support")
     assert "Customer care" in hr["shared_with"]
     assert {(q["reason"], q["rows"]) for q in model["quality"]} == {("duplicate (repost or cross-post)", 2), ("invalid JSON", 1)}
-    assert model["attention"][0].startswith("Outage / network: 2 negative mentions (new)")
+    assert model["attention"][0].startswith("Outage / service down: 2 negative mentions (new)")
 
 
 def test_reports_escape_post_text(model):
@@ -125,13 +125,13 @@ def test_scheduled_runs_summarise_the_week_before_their_scheduled_time(monkeypat
     assert week_to_summarise(zone) == week
 
 
-def test_authors_can_be_pseudonymised_in_reports(cfg, model):
+def test_authors_can_be_pseudonymised_in_reports(cfg, model, models):
     import re
 
     assert "ann" in render_markdown(model)
     settings = cfg.settings.summary.model_copy(update={"pseudonymise_authors": True})
     rows = [{"day": date(2026, 11, 17), "text_for_sentiment": "Halcyon outage, no signal", "sentiment": -0.7, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "ann.real.name"}]
-    scored = stance(_scored(rows), cfg.taxonomy)
+    scored = stance(_scored(rows), cfg.settings.stance, models.stance)
     md = render_markdown(build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}), cfg.taxonomy, settings, cfg.settings.board))
     assert "ann.real.name" not in md
     names = set(re.findall(r"author-[0-9a-f]{8}", md))

@@ -1,0 +1,124 @@
+"""The router on tiny hand-made inputs: taxonomy rules, the learned model, confidence
+and triage, corrections, and the corpus files' errors."""
+
+import polars as pl
+import pytest
+
+from tasks.config import RoutingSettings
+from tasks.errors import ConfigError
+from tasks.routing.corpus import load_corpus
+from tasks.routing.model import load_or_train, prepare, train
+from tasks.routing.router import route
+from tasks.routing.rules import categories
+
+HEADER = "text,team,team2,stance,industry,brand\n"
+# A tiny corpus: each team's posts share words the model can learn.
+TINY = [
+    ("the app crashes when I open it", "it"), ("website login broken again", "it"), ("app will not load after the update", "it"),
+    ("my parcel is late and the courier lost it", "product_ops"), ("the parcel never came", "product_ops"), ("courier left my parcel in the rain", "product_ops"),
+    ("waited two hours on the phone with support", "customer_care"), ("support never answered my email", "customer_care"), ("the support agent was clueless", "customer_care"),
+]
+
+
+def _model():
+    return train(prepare(pl.Series([t for t, _ in TINY])), [team for _, team in TINY])
+
+
+def _mentions(*texts, ids=None):
+    df = pl.DataFrame({"text_norm": [t.lower() for t in texts], "text_for_sentiment": list(texts)})
+    return df.with_columns(pl.Series("mention_id", ids)) if ids else df
+
+
+def test_phrases_find_categories_whole_words_and_not_negated(cfg):
+    out = categories(_mentions("my warranty claim took three weeks", "network down again, no signal", "no outage here, billy the goat"), cfg.taxonomy)
+    assert out["categories"].to_list() == [["warranty_repairs"], ["outage_network"], []]
+    assert out["rule_teams"].to_list() == [["after_sales"], ["product_ops"], []]
+
+
+def test_a_sure_rule_beats_the_model(cfg):
+    # The model knows nothing of warranties and guesses; the taxonomy's rule is sure (one team).
+    text = "warranty claim please"
+    model = _model()
+    assert model.probabilities([text]).max() < RoutingSettings().rule_yields_above, "the tiny model only guesses"
+    out = route(_mentions(text), cfg.taxonomy, RoutingSettings(), model)
+    assert out.select("team", "routed_by").row(0) == ("after_sales", "rule")
+    assert out["team_confidence"][0] >= 0.9
+
+
+def test_a_rule_yields_when_the_model_is_confident_of_another_team(cfg):
+    text = "someone lost parcel again, lost parcel came late, now a warranty claim"
+    confident = route(_mentions(text), cfg.taxonomy, RoutingSettings(rule_yields_above=0.0), _model())
+    assert confident.select("team", "routed_by").row(0) == ("product_ops", "model")
+    never = route(_mentions(text), cfg.taxonomy, RoutingSettings(rule_yields_above=1.0), _model())
+    assert never.select("team", "routed_by").row(0) == ("after_sales", "rule")
+
+
+def test_the_model_decides_where_no_rule_is_sure(cfg):
+    # No taxonomy phrase in either: the model's words decide.
+    out = route(_mentions("someone lost parcel again", "app will not load at all"), cfg.taxonomy, RoutingSettings(), _model())
+    assert out["team"].to_list() == ["product_ops", "it"]
+    assert out["routed_by"].to_list() == ["model", "model"]
+
+
+def test_low_confidence_waits_in_triage_with_its_best_guess(cfg):
+    settings = RoutingSettings(triage_below=0.99)
+    out = route(_mentions("hmm, thoughts on this?", "courier lost my parcel and it never came"), cfg.taxonomy, settings, _model())
+    assert out["needs_triage"].to_list() == [True, False] or out["team_confidence"][1] < 0.99
+    assert out["needs_triage"][0] is True
+    assert out["team"][0] in {t for _, t in TINY}  # a guess is kept, never nobody
+
+
+def test_a_correction_overrides_by_text_and_by_id_and_trains_the_next_model(cfg, tmp_path):
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    (corpus_dir / "x.csv").write_text(HEADER + "".join(f'"{t}",{team},,complaint,x,b\n' for t, team in TINY), encoding="utf-8")
+    fixes = tmp_path / "fixes.csv"
+    fixes.write_text("mention_id,text,team,note\nm2,,legal,privacy really\n,Courier lost the parcel!,sales,refund dispute\n", encoding="utf-8")
+    corpus = load_corpus(corpus_dir, fixes, set(cfg.taxonomy.teams))
+    assert "Courier lost the parcel!" in corpus.rows["text"].to_list()  # the next training sees it
+    out = route(_mentions("COURIER lost the parcel", "the app crashes", ids=["m1", "m2"]), cfg.taxonomy, RoutingSettings(), _model(), corpus)
+    assert out.select("team", "routed_by", "team_confidence").rows() == [("sales", "correction", 1.0), ("legal", "correction", 1.0)]
+
+
+def test_the_model_is_cached_by_the_corpus_content(cfg, tmp_path, monkeypatch):
+    monkeypatch.setenv("PULSE_CACHE_DIR", str(tmp_path / "cache"))
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    (corpus_dir / "x.csv").write_text(HEADER + "".join(f'"{t}",{team},,complaint,x,b\n' for t, team in TINY), encoding="utf-8")
+    first = load_or_train(load_corpus(corpus_dir, tmp_path / "none.csv", set(cfg.taxonomy.teams)))
+    assert len(list((tmp_path / "cache").glob("model-team-*.pkl"))) == 1
+    (corpus_dir / "x.csv").write_text(HEADER + "".join(f'"{t}",{team},,complaint,x,b\n' for t, team in TINY[:6]), encoding="utf-8")
+    second = load_or_train(load_corpus(corpus_dir, tmp_path / "none.csv", set(cfg.taxonomy.teams)))
+    assert len(list((tmp_path / "cache").glob("model-team-*.pkl"))) == 2
+    assert set(first.labels) != set(second.labels)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("text,team\nhello,nosuchteam\n", "line 2: team 'nosuchteam' is not a team"),
+        ("words,label\nhello,it\n", "line 1: missing column(s) text, team"),
+        ("text,team,stance\nhello,it,angry\n", "line 2: stance 'angry'"),
+    ],
+)
+def test_corpus_errors_name_the_file_and_line(cfg, tmp_path, body, message):
+    (tmp_path / "bad.csv").write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad.csv") as e:
+        load_corpus(tmp_path, tmp_path / "none.csv", set(cfg.taxonomy.teams))
+    assert message in str(e.value)
+
+
+def test_shipped_taxonomy_covers_every_team_and_names_no_sample_brand(cfg):
+    owned = {c.team for c in cfg.taxonomy.categories.values()}
+    assert owned == set(cfg.taxonomy.teams) and len(owned) == 11
+    words = " ".join(p for c in cfg.taxonomy.categories.values() for p in c.phrases).lower()
+    for name in ("halcyon", "brightwave", "priya"):
+        assert name not in words
+
+
+def test_shipped_corpus_is_big_and_broad_enough(cfg):
+    r = cfg.settings.routing
+    corpus = load_corpus(cfg.root / r.corpus_dir, cfg.root / r.corrections_file, set(cfg.taxonomy.teams))
+    rows = corpus.rows
+    assert rows.height >= 1500 and rows["industry"].n_unique() >= 10
+    assert rows.group_by("team").len()["len"].min() >= 100
