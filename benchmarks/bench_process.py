@@ -289,15 +289,16 @@ def stage_score() -> dict:
 
 
 def stage_routing() -> dict:
-    from tasks.issues import route, stance
+    from tasks.routing.router import load_models, route_and_stance
 
     cfg, lake = _pipeline()
+    models = load_models(cfg)  # trained or read from the cache outside the timings
     rows_in, seconds = 0, 0.0
     for b in cfg.brands:
         for batch in _batches(lake, "scored", b):
-            scored = lake.read("scored", b.id, batch).drop("categories", "teams", "stance")
+            scored = lake.read("scored", b.id, batch).drop("categories", "team", "team_confidence", "teams", "routed_by", "needs_triage", "stance")
             t0 = time.perf_counter()
-            routed = stance(route(scored, cfg.taxonomy), cfg.taxonomy)
+            routed = route_and_stance(scored, cfg, models, lambda df: df)
             seconds += time.perf_counter() - t0
             rows_in += scored.height
             lake.replace_partitions("scored", b.id, batch, routed)

@@ -27,14 +27,14 @@ WEEK = "2026-W47"
 def build_week(n: int, out: Path) -> None:
     from tasks.clean import clean_mentions
     from tasks.config import load_config
-    from tasks.issues import route, stance
+    from tasks.routing.router import load_models, route_and_stance
     from tasks.score import score_sentiment
 
     cfg = load_config()
     brand = cfg.brand("halcyon")
     raw = sample_raw([brand.id])
     clean = clean_mentions(raw, brand, cfg.settings.cleaning).mentions
-    scored = stance(score_sentiment(route(clean, cfg.taxonomy), cfg.settings.sentiment, brand.languages), cfg.taxonomy)
+    scored = route_and_stance(clean, cfg, load_models(cfg), lambda df: score_sentiment(df, cfg.settings.sentiment, brand.languages))
     # n rows in the week, n/2 spread over the four weeks before (the baseline).
     monday = date(2026, 11, 16)
     for name, rows, first, days in (("week", n, monday, 7), ("before", n // 2, monday - timedelta(days=28), 28)):
