@@ -66,7 +66,7 @@ def test_issues_teams_praise_and_quality(model):
     assert hr["praise"][0]["posts"][0]["text"].startswith("Huge thanks to Priya from support")
     assert "Customer care" in hr["shared_with"]
     assert {(q["reason"], q["rows"]) for q in model["quality"]} == {("duplicate (repost or cross-post)", 2), ("invalid JSON", 1)}
-    assert model["attention"][0].startswith("Outage / service down: 2 negative mentions (new)")
+    assert model["attention"][0].startswith("Outage / network: 2 negative mentions (new)")
 
 
 def test_reports_escape_post_text(model):
