@@ -8,7 +8,7 @@ import pytest
 
 from tasks import schema
 from tasks.board import build_board, render_board
-from tasks.issues import route, stance
+from tasks.routing.router import load_models, route_and_stance
 from tasks.links import safe_url
 from tasks.summary import build_summary, render_html, render_markdown
 
@@ -46,7 +46,7 @@ def _scored(cfg, urls: list[str]) -> pl.DataFrame:
         for i, url in enumerate(urls)
     ]
     df = schema.conform(pl.DataFrame(rows, schema_overrides=schema.SCORED, infer_schema_length=None), "scored")
-    return stance(route(df, cfg.taxonomy), cfg.taxonomy)
+    return route_and_stance(df, cfg, load_models(cfg), lambda scored: scored)
 
 
 def test_reports_and_boards_render_no_javascript_link(cfg):
