@@ -396,6 +396,41 @@ TOPICS = {
     ], "title": [
         "{H} vs {W}?", "Switched from {W} to {H}", "{W} or {H} in {CITY}?", "Comparing {H} and {W}",
     ]},
+    # Two storylines config/taxonomy.yaml has no category for: issue discovery must find them.
+    "esim": {"sent": "neg", "core": [
+        "Updated my phone last night and now my {B} eSIM won't activate. No service since {TIME} {NEG}",
+        "{B} eSIM stuck on 'activating' after the iOS update. Phone is useless {NEG}",
+        "After the latest phone update my {B} eSIM just disappeared. Scanned the QR code {N} times, activation failed every time {NEG}",
+        "Anyone else's {B} eSIM failing to activate since the software update? Error 'unable to complete cellular plan change' {NEG}",
+        "{B} eSIM activation keeps failing after the update. Support says wait 24 hours. It's been {DAYS} {NEG}",
+        "Phone update wiped my {B} eSIM profile and the new QR code says already used {NEG}",
+        "Can't activate my {B} eSIM after updating the phone. Had to buy a physical SIM at the shop {NEG}",
+    ], "detail": [
+        "The eSIM profile downloads, then the activation fails with an error.",
+        "The shop said the old QR code is burned and I need a new one from {B}.",
+        "It only started after the phone software update this week.",
+        "Deleted the eSIM and tried again like the help page says. Now I have no eSIM at all.",
+        "My partner's phone updated too and the same eSIM activation error came up.",
+    ], "title": [
+        "{B} eSIM won't activate after phone update", "eSIM activation failing on {B}?", "Lost my {B} eSIM after the update",
+    ]},
+    "loyalty": {"sent": "neg", "core": [
+        "{B} Rewards points now expire after 6 months?! I was saving mine for a year {NEG}",
+        "Just found out {B} quietly changed the loyalty points expiry. Lost {N}00 points overnight {NEG}",
+        "{B} Rewards: points expiring after 6 months instead of never. That's not a reward, that's a trick {NEG}",
+        "Loyalty points I earned as a {B} customer for {N} years just expired under the new rules {NEG}",
+        "The new {B} Rewards expiry rules wiped my points without any warning email {NEG}",
+        "{B} changed the loyalty scheme so points expire. Worst way to treat long-time customers {NEG}",
+        "Where did my {B} Rewards points go? The app says they expired under the new loyalty terms {NEG}",
+    ], "detail": [
+        "They used to say the points never expire. Now it's six months.",
+        "I was saving the points towards a new phone.",
+        "No email, no text, just a line buried in the updated loyalty terms.",
+        "Customer service said the points expiry change applies to everyone and they can't restore them.",
+        "Long-time customers get punished while new customers get the deals.",
+    ], "title": [
+        "{B} Rewards points now expire", "{B} loyalty points expiry change", "Lost my {B} Rewards points",
+    ]},
 }
 GENERIC = {  # filler sentences for long posts, drawn without repeats
     "neg": ["I expected a lot better.", "Really disappointing overall.", "I've recommended them to friends before, not any more.",
@@ -559,6 +594,7 @@ HALCYON_TOPICS = [
     ("delivery_bad", [0.3] * 5), ("priya", [0.8] * 5), ("privacy", [0.12, 0.12, 4.2, 0.6, 0.25]),
     ("pricing", [0.5, 3.6, 2.4, 1.2, 1.0]), ("feature", [1.2] * 5), ("service", [1.0, 1.0, 1.0, 1.1, 1.6]),
     ("app", [0.9] * 5), ("advertising", [0.7] * 5), ("quality", [1.3] * 5), ("positive", [2.6] * 5), ("neutral", [3.6] * 5),
+    ("esim", [0, 0, 0, 0, 1.5]), ("loyalty", [0, 0, 0, 1.2, 1.4]),
 ]
 BRIGHTWAVE_TOPICS = [("pricing", 2.2), ("delivery_bad", 1.6), ("shipping_praise", 0.6), ("positive", 2.0), ("neutral", 3.0),
                      ("service", 1.2), ("outage", 0.6), ("app", 0.5), ("quality", 0.8), ("feature", 0.5), ("warranty", 0.5)]
@@ -956,6 +992,7 @@ def render(rng, r):
     src, a, malformed = r["src"], r["author"], next((n[10:] for n in r["noise"] if n.startswith("malformed:")), None)
     if src == "hackernews":
         points = engagement(rng, r, 3.0) + 1 if r["title"] and rng.random() < 0.3 else None
+        r["native_id"] = str(r["id"])
         obj = {"objectID": str(r["id"]), "created_at_i": r["ts"], "author": a["name"], "story_title": r["title"],
                "comment_text": hn_html(r["text"]), "points": points}
         if malformed == "missing_id":
@@ -965,17 +1002,20 @@ def render(rng, r):
         title = r["title"] or ""
         slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:50] or "post"
         sub = subreddit(rng, r)
+        r["native_id"] = "t3_" + r["id"]
         return {"id": "t3_" + r["id"], "created_utc": "yesterday" if malformed else float(r["ts"]), "author": a["name"],
                 "author_karma": a["reach"], "subreddit": sub, "title": html.escape(title, quote=False),
                 "selftext": html.escape(r["text"], quote=False), "score": engagement(rng, r, 2.5) - (rng.random() < 0.05) * 8,
                 "permalink": f"/r/{sub}/comments/{r['id']}/{slug}/"}
     if src == "mastodon":
         user, _, host = a["name"].partition("@")
+        r["native_id"] = str(r["id"])
         return {"id": str(r["id"]), "created_at": iso(r["ts"], 0), "content": mastodon_html(r["text"]),
                 "url": f"https://{host}/@{user}/{r['id']}", "language": lang_field(rng, r, None),
                 "account": {"acct": a["name"], "followers_count": a["reach"]},
                 "favourites_count": engagement(rng, r, 1.5), "reblogs_count": engagement(rng, r, 0.3)}
     if src == "bluesky":
+        r["native_id"] = f"at://{a['did']}/app.bsky.feed.post/{r['id']}"
         return {"uri": f"at://{a['did']}/app.bsky.feed.post/{r['id']}", "indexedAt": "" if malformed else iso(r["ts"], r["ms"]),
                 "author_handle": a["name"], "author_followers": a["reach"], "text": r["text"],
                 "likeCount": engagement(rng, r, 1.8), "langs": lang_field(rng, r, "")}
@@ -985,6 +1025,7 @@ def render(rng, r):
         guid = link = f"https://{rng.choice(BLOGS)}.blog.example/2026/{r['id']}/{slug}"
     else:
         guid, link = f"https://reviews.example.com/r/{r['id']}", f"https://reviews.example.com/{company}/reviews/{r['id']}"
+    r["native_id"] = guid
     sent = TOPICS.get(r["topic"], {}).get("sent", "neu")
     rating = {"neg": [1, 1, 1, 2], "pos": [5, 5, 4], "mixed": [2, 3, 4, 3], "neu": [3, 4, 3, 5]}[sent]
     return {"guid": guid, "published": format_datetime(datetime.fromtimestamp(r["ts"], timezone.utc)), "author": a["name"],
@@ -1014,6 +1055,25 @@ def write_file(rng, out_dir, src, recs):
                 line = repr(obj)
             f.write(line + "\n")
     return path
+
+
+# The team each storyline is meant to reach: the planted truth issue discovery is measured on.
+INTENDED_TEAM = {
+    "outage_spike": "product_ops", "outage_tail": "product_ops", "outage": "product_ops", "warranty": "after_sales",
+    "shipping_praise": "product_ops", "delivery_bad": "product_ops", "priya": "hr", "privacy": "legal", "pricing": "sales",
+    "feature": "product_ops", "service": "customer_care", "app": "it", "advertising": "marketing", "quality": "product_ops",
+    "esim": "product_ops", "loyalty": "marketing",
+}
+
+
+def write_storylines(out_dir, records):
+    """storylines.csv: each record's storyline and intended team, keyed as the connectors key it (source, native id)."""
+    rows = sorted((r["src"], r["native_id"], r["brand"], r["topic"], INTENDED_TEAM.get(r["topic"], ""))
+                  for r in records if r.get("native_id"))
+    with (Path(out_dir) / "storylines.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["source", "native_id", "brand", "storyline", "intended_team"])
+        w.writerows(rows)
 
 
 # ---------------------------------------------------------------- report
@@ -1080,6 +1140,7 @@ def main():
     for i, r in enumerate(records):
         r["seq"], r["ms"] = i, rng.randrange(1000) if r["src"] in ("mastodon", "bluesky") else 0
     paths = {src: write_file(rng, out_dir, src, [r for r in records if r["src"] == src]) for src in SOURCES}
+    write_storylines(out_dir, records)
     print_summary(records, paths)
 
 
