@@ -343,7 +343,11 @@ def stage_boards() -> dict:
         def read_day(day, b=b):
             return lake.read("scored", b.id, [day], drop=NOT_REPORTED)
 
-        for day, rows, model in daily_boards(read_day, b, DAYS, cfg.taxonomy, cfg.settings.summary, cfg.settings.board):
+        def read_issues(day, b=b):
+            return lake.read_issues(b.id, day.isoformat())
+
+        for day, rows, model in daily_boards(read_day, b, DAYS, cfg.taxonomy, cfg.settings.summary, cfg.settings.board, cfg.settings.discovery, read_issues):
+            lake.write_issues(b.id, day.isoformat(), model.pop("discovered"))
             write_text(render_board(model), lake.board_dir(b.id, day) / "board.md")
             write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", lake.board_dir(b.id, day) / "board.json")
             rows_in += rows.height

@@ -148,7 +148,11 @@ def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
     def read_day(day: date) -> pl.DataFrame:
         return lake.read("scored", brand.id, [day], drop=NOT_REPORTED)
 
-    for day, _, model in daily_boards(read_day, brand, days, cfg.taxonomy, cfg.settings.summary, cfg.settings.board):
+    def read_issues(day: date) -> dict | None:
+        return lake.read_issues(brand.id, day.isoformat())
+
+    for day, _, model in daily_boards(read_day, brand, days, cfg.taxonomy, cfg.settings.summary, cfg.settings.board, cfg.settings.discovery, read_issues):
+        lake.write_issues(brand.id, day.isoformat(), model.pop("discovered"))
         out = lake.board_dir(brand.id, day)
         markdown = render_board(model)
         write_text(markdown, out / "board.md")

@@ -8,6 +8,7 @@ import os
 import time
 from datetime import timedelta
 
+import polars as pl
 from prefect import flow, task
 from prefect.events import emit_event
 from prefect.cache_policies import NO_CACHE
@@ -15,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, markdown_artifact, scheduled_time, table_artifact
 from tasks.config import Config, load_config
 from tasks.deliver import deliver, messages
+from tasks.discovery import period_issues, stored
 from tasks.spikes import spike_events
 from tasks.stages import StageStats
 from tasks.storage import Lake, lake_path, shown, write_text
@@ -28,12 +30,13 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     brand = cfg.brand(brand_id)
     days = week_days(week)
     this_week = lake.read("scored", brand.id, days, drop=NOT_REPORTED)
-    before = [days[0] - timedelta(days=i) for i in range(7 * BASELINE_WEEKS, 0, -1)]
+    before = lake.read("scored", brand.id, [days[0] - timedelta(days=i) for i in range(7 * BASELINE_WEEKS, 0, -1)], drop=NOT_REPORTED)
+    discovered = week_issues(cfg, lake, brand, week, this_week, before)
     model = build_summary(
         brand,
         week,
         this_week=this_week,
-        before=lake.read("scored", brand.id, before, drop=NOT_REPORTED),
+        before=before,
         competitor_volume={c: lake.count_rows("scored", c, days) for c in brand.competitors},
         quarantine=lake.read_quarantine(brand.id, days),
         taxonomy=cfg.taxonomy,
@@ -41,6 +44,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
         board=cfg.settings.board,
         gates=lake.read_gates(brand.id, *day_bounds(days[0], days[-1])),
         triage_team=cfg.settings.routing.triage_team,
+        discovered=discovered,
     )
     out = lake.report_dir(brand.id, week)
     markdown = render_markdown(model)
@@ -52,7 +56,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     markdown_artifact(key=artifact_key("weekly-summary", brand.id), markdown=markdown, description=f"{brand.name} {week}")
     table_artifact(
         key=artifact_key("weekly-issues", brand.id),
-        table=[{k: i[k] for k in ("label", "team_name", "volume", "negative", "negative_share", "trend", "sla_hours")} for i in model["top_issues"]],
+        table=[{k: i[k] for k in ("label", "team_name", "team_share", "mentions", "authors", "reach", "status", "first_seen")} for i in model["top_issues"]],
         description=f"Top issues for {brand.name}, {week}",
     )
     table_artifact(
@@ -64,6 +68,20 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
         emit_event(**event)
     stats = StageStats("summary", brand.id, rows_in=this_week.height, rows_out=this_week.height, spans=[(t0, time.time())])
     return stats, {k: str(p) for k, p in paths.items()}
+
+
+def week_issues(cfg: Config, lake: Lake, brand, week: str, this_week, before) -> dict:
+    """The week's discovered issues, followed from last week's as the lake keeps them
+    (found from last week's mentions when that week was never summarised), and kept."""
+    settings, days = cfg.settings.discovery, week_days(week)
+    last_week = week_label(days[0] - timedelta(days=7))
+    args = (settings, cfg.taxonomy, [*brand.terms, brand.name], settings.min_mentions_week, cfg.settings.summary.mask_pii)
+    previous = lake.read_issues(brand.id, last_week)
+    if previous is None:
+        previous = stored(period_issues(before.filter(pl.col("date") >= days[0] - timedelta(days=7)), None, last_week, *args))
+    found = period_issues(this_week, previous, week, *args)
+    lake.write_issues(brand.id, week, stored(found))
+    return found
 
 
 @task(name="deliver-weekly-summary", cache_policy=NO_CACHE)

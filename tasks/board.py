@@ -9,7 +9,8 @@ from typing import Callable, Iterator
 
 import polars as pl
 
-from tasks.config import BoardSettings, Brand, SummarySettings, TaxonomyFile
+from tasks.config import BoardSettings, Brand, DiscoverySettings, SummarySettings, TaxonomyFile
+from tasks.discovery import period_issues, ranked, stored, without_members
 from tasks.emerging import emerging_phrases, negative_phrase_counts
 from tasks.privacy import pseudonymise_authors
 from tasks.summary import category_counts, template_env, net_sentiment, rank_issues
@@ -36,19 +37,35 @@ def daily_boards(
     taxonomy: TaxonomyFile,
     summary: SummarySettings,
     board: BoardSettings,
+    discovery: DiscoverySettings | None = None,
+    read_issues: Callable[[date], dict | None] = lambda day: None,
 ) -> Iterator[tuple[date, pl.DataFrame, dict]]:
     """(day, its scored rows, its board) for each of `days`, in order. `read_day` gives a
     day's scored rows; each day, and each of the `board.baseline_days` before the first,
-    is read once, and only its counts are kept for the boards after it."""
+    is read once, and only its counts are kept for the boards after it.
+
+    Each board's `discovered` holds the day's issues as the lake keeps them (the flow
+    writes them beside the board): each followed from the day before, whose issues
+    `read_issues` gives from the lake or, when it has none, are discovered here."""
     n = board.baseline_days
+    discovery = discovery or DiscoverySettings()
     counts: dict[date, DayCounts] = {}
     first = days[0] - timedelta(days=n)
+    previous: dict | None = None
+    ignore = [*brand.terms, brand.name]
+
+    def found(rows: pl.DataFrame, day: date, before: dict | None) -> dict:
+        return stored(period_issues(rows, before, day.isoformat(), discovery, taxonomy, ignore, discovery.min_mentions_day, summary.mask_pii))
+
     for day in (first + timedelta(days=i) for i in range((days[-1] - first).days + 1)):
         rows = read_day(day)
         counts[day] = day_counts(rows)
+        if day == days[0] - timedelta(days=1):
+            previous = read_issues(day) or found(rows, day, None)
         if day in days:
             baseline = [counts[day - timedelta(days=i)] for i in range(n, 0, -1)]
-            yield day, rows, build_board(brand, day, rows, baseline, n, taxonomy, summary, board)
+            previous = found(rows, day, previous)
+            yield day, rows, build_board(brand, day, rows, baseline, n, taxonomy, summary, board, previous)
 
 
 def build_board(
@@ -60,9 +77,11 @@ def build_board(
     taxonomy: TaxonomyFile,
     summary: SummarySettings,
     board: BoardSettings,
+    discovered: dict,
 ) -> dict:
     """Plain data for one brand and day; `baseline` counts the `baseline_days` before it
-    (fewer where the lake does not go back so far)."""
+    (fewer where the lake does not go back so far); `discovered` is the day's
+    tasks.discovery.period_issues."""
     if summary.pseudonymise_authors:
         today = pseudonymise_authors(today)
     categories: dict[str, int] = {}
@@ -72,7 +91,7 @@ def build_board(
     per_day = {k: n / max(baseline_days, 1) for k, n in categories.items()}
     phrases = [d.negative_phrases for d in baseline]
     baseline_phrases = pl.concat(phrases).group_by("phrase").agg(pl.col("mentions").sum()) if phrases else negative_phrase_counts(today.clear())
-    issues, praise = rank_issues(today, per_day, taxonomy, summary)
+    _, praise = rank_issues(today, per_day, taxonomy, summary)
     return {
         "brand": brand.id,
         "brand_name": brand.name,
@@ -82,7 +101,9 @@ def build_board(
         "baseline_days": baseline_days,
         "negative": today.filter(pl.col("sentiment_label") == "negative").height,
         "net_sentiment": net_sentiment(today),
-        "top_issues": issues[: board.top_issues],
+        "top_issues": [without_members(i) for i in ranked(discovered["issues"])[: board.top_issues]],
+        "resolved_issues": [without_members(i) for i in discovered["issues"] if i["status"] == "resolved"],
+        "discovered": discovered,
         "emerging": emerging_phrases(
             today, baseline_phrases, 1, baseline_days, ignore=[*brand.terms, brand.name],
             min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift,

@@ -322,6 +322,23 @@ class BoardSettings(Strict):
     emerging_min_lift: float = Field(3.0, gt=1)
 
 
+class DiscoverySettings(Strict):
+    """Issue discovery (tasks/discovery.py); README "How good is it" has the measurements."""
+
+    method: Literal["agglomerative", "kmeans"] = "agglomerative"
+    distance_threshold: float = Field(0.95, gt=0, lt=2)  # cosine distance at which average linkage stops merging
+    dimensions: PositiveInt = 100  # LSA dimensions
+    fit_texts: int = Field(4000, ge=100)  # distinct texts the linkage sees; the rest join the nearest issue
+    max_chars: PositiveInt = 1000  # of each text
+    max_issues: PositiveInt = 20
+    min_mentions_day: PositiveInt = 3
+    min_mentions_week: PositiveInt = 8
+    min_authors: PositiveInt = 2  # one voice repeating itself is no issue
+    match_similarity: float = Field(0.5, gt=0, le=1)  # centre cosine for "the same issue as the period before"
+    growing_ratio: float = Field(1.25, gt=1)  # this many times the mentions before is growing; its inverse, fading
+    posts_per_issue: PositiveInt = 2
+
+
 class SummarySettings(Strict):
     top_issues: PositiveInt = 5
     posts_per_issue: PositiveInt = 3
@@ -384,6 +401,7 @@ class SettingsFile(Strict):
     listen: ListenSettings = ListenSettings()
     summary: SummarySettings = SummarySettings()
     board: BoardSettings = BoardSettings()
+    discovery: DiscoverySettings = DiscoverySettings()
     delivery: DeliverySettings = DeliverySettings()
     deployments: DeploymentSettings = DeploymentSettings()
     demo: DemoSettings = DemoSettings()

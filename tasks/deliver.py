@@ -31,7 +31,11 @@ def _slack(text: object) -> str:
 
 
 def _issue_lines(issues: list[dict]) -> list[str]:
-    return [f"• *{_slack(i['label'])}*: {i['negative']} negative ({i['trend']}), SLA {i['sla_hours']} h. {_slack(i['playbook'])}" for i in issues]
+    return [
+        f"• *{_slack(i['label'])}*: {i['mentions']} mentions from {i['authors']} people ({i['status']})"
+        + (f", SLA {i['sla_hours']} h" if i.get("sla_hours") else "") + (f". {_slack(i['playbook'])}" if i.get("playbook") else "")
+        for i in issues
+    ]
 
 
 def messages(model: dict, mode: str) -> list[dict]:

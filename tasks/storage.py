@@ -215,6 +215,18 @@ class Lake:
     def board_dir(self, brand: str, day: date) -> Path:
         return self.root / "reports" / f"brand={_safe(brand)}" / f"day={day.isoformat()}"
 
+    def issues_path(self, brand: str, period: str) -> Path:
+        """A day's (2026-11-22) or a week's (2026-W47) discovered issues."""
+        kind = "week" if "W" in period else "day"
+        return self.root / "issues" / f"brand={_safe(brand)}" / f"{kind}={_safe(period)}" / "issues.json"
+
+    def read_issues(self, brand: str, period: str) -> dict | None:
+        path = self.issues_path(brand, period)
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def write_issues(self, brand: str, period: str, issues: dict) -> None:
+        write_text(json.dumps(issues, ensure_ascii=False, default=str) + "\n", self.issues_path(brand, period))
+
     def delivery_receipt(self, brand: str, week: str) -> Path:
         return self.root / "state" / "deliveries" / f"brand={_safe(brand)}" / f"week={_safe(week)}.json"
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader
 
-from tasks.config import BoardSettings, Brand, SummarySettings, TaxonomyFile
+from tasks.config import BoardSettings, Brand, DiscoverySettings, SummarySettings, TaxonomyFile
 from tasks.digest import digest
+from tasks.discovery import attention_line, period_issues, ranked, without_members
 from tasks.emerging import emerging_phrases, negative_phrase_counts
 from tasks.errors import ConfigError
 from tasks.links import safe_url
@@ -192,12 +193,15 @@ def build_summary(
     board: BoardSettings,
     gates: list[dict] | None = None,
     triage_team: str = "customer_care",
+    discovered: dict | None = None,
+    discovery: DiscoverySettings | None = None,
 ) -> dict:
     """Everything the weekly report says, as plain data.
 
     `before` holds the brand's scored mentions of the four weeks before `week` (the
     baseline for trends, spikes and emerging phrases); `gates` are the quality-gate
-    results whose windows overlap the week (as stored by the flows)."""
+    results whose windows overlap the week (as stored by the flows); `discovered` is
+    the week's tasks.discovery.period_issues (found here, with no history, if not given)."""
     days = week_days(week)
     if settings.pseudonymise_authors:
         this_week, before = pseudonymise_authors(this_week), pseudonymise_authors(before)
@@ -207,13 +211,19 @@ def build_summary(
     net, prev_net = net_sentiment(this_week), net_sentiment(last_week)
     total_voice = volume + sum(competitor_volume.values())
     prev_counts = category_counts(last_week)
-    issues, praise = rank_issues(this_week, prev_counts, taxonomy, settings)
+    _, praise = rank_issues(this_week, prev_counts, taxonomy, settings)
+    if discovered is None:
+        discovery = discovery or DiscoverySettings()
+        discovered = period_issues(this_week, None, week, discovery, taxonomy, [*brand.terms, brand.name], discovery.min_mentions_week, settings.mask_pii)
+    issues = ranked(discovered["issues"])
     top_issues = issues[: settings.top_issues]
     for issue in top_issues:
-        rows = this_week.filter(pl.col("categories").list.contains(issue["key"]) & (pl.col("stance") == "complaint"))
+        rows = this_week.filter(pl.col("mention_id").is_in(issue["mention_ids"]))
         # The 2,000 most seen posts stand for the rest: the digest is read, not counted.
         seen = rows.sort(["dup_count", "engagement", "mention_id"], descending=[True, True, False], nulls_last=True).head(2000)
         issue["digest"] = [mask_text(s) if settings.mask_pii else s for s in digest(seen.get_column("text_for_sentiment").to_list())]
+    issues = [without_members(i) for i in issues]
+    top_issues = [without_members(i) for i in top_issues]
 
     history = pl.concat([before.select("date", "sentiment_label"), this_week.select("date", "sentiment_label")], how="vertical")
     spikes = find_spikes(history, days, baseline_days, settings.spike_z, settings.spike_min_mentions)
@@ -243,7 +253,7 @@ def build_summary(
         owned = [i for i in issues if i["team"] == team]
         kudos = [p for p in praise if p["team"] == team]
         rows = this_week.filter(pl.col("teams").list.contains(team))
-        if rows.is_empty():
+        if rows.is_empty() and not owned:
             continue
         others = sorted(set(rows.get_column("teams").explode().drop_nulls().unique().to_list()) - {team})
         teams.append(
@@ -288,10 +298,7 @@ def build_summary(
     validation = [dict(zip(("suite", "severity", "expectation", "column", "observed", "where"), row)) for row in failed_checks]
 
     triage = _triage(this_week, taxonomy, settings, triage_team)
-    attention = [
-        f"{i['label']}: {i['negative']} negative mentions ({i['trend']}), owned by {i['team_name']}, SLA {i['sla_hours']} h"
-        for i in top_issues[:3]
-    ]
+    attention = [attention_line(i) for i in top_issues[:3]]
     return {
         "brand": brand.id,
         "brand_name": brand.name,
@@ -314,6 +321,8 @@ def build_summary(
         "attention": attention,
         "triage": triage,
         "top_issues": top_issues,
+        "resolved_issues": [without_members(i) for i in discovered["issues"] if i["status"] == "resolved"],
+        "praise_issues": [without_members(i) for i in ranked(discovered["praise"])[:3]],
         "teams": teams,
         "daily": daily_rows,
         "quality": quality,
@@ -322,7 +331,7 @@ def build_summary(
         "spikes": spikes,
         "promises": promise_gap(this_week, brand.promises),
         "weekly_trend": weekly.to_dicts(),
-        "issues_by_team": [{"team": t["name"], "negative": sum(i["negative"] for i in t["issues"])} for t in teams if t["issues"]],
+        "issues_by_team": [{"team": t["name"], "negative": sum(i["mentions"] for i in t["issues"])} for t in teams if t["issues"]],
     }
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from tasks import schema
 from tasks.errors import ConfigError
+from tasks.config import DiscoverySettings
 from tasks.stance import stance
 from tasks.summary import build_summary, parse_week, render_html, render_markdown, week_days
 
@@ -34,7 +35,7 @@ def model(cfg, models):
     this_week = _scored(
         [
             {"day": tue, "text_for_sentiment": "Halcyon network down, no signal <script>alert(1)</script>", "sentiment": -0.8, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "ann", "author_reach": 900, "engagement": 50},
-            {"day": tue, "text_for_sentiment": "Halcyon outage again | all day <img src=x onerror=alert(2)>", "sentiment": -0.6, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "bob", "author_reach": 10, "url": "https://social.example/@bob/1"},
+            {"day": tue, "text_for_sentiment": "Halcyon network down, no signal, outage again | all day <img src=x onerror=alert(2)>", "sentiment": -0.6, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "bob", "author_reach": 10, "url": "https://social.example/@bob/1"},
             {"day": tue, "text_for_sentiment": "Huge thanks to Priya from support, she sorted everything in minutes. Brilliant!", "sentiment": 0.7, "sentiment_label": "positive", "categories": ["employee_praise", "customer_service"], "teams": ["customer_care", "hr"], "author_handle": "cy"},
             {"day": tue, "text_for_sentiment": "Halcyon es genial", "sentiment": None, "sentiment_label": "unscored", "lang": "es"},
         ]
@@ -44,7 +45,11 @@ def model(cfg, models):
     quarantine = pl.DataFrame(
         {"stage": ["clean", "clean", "listen"], "disposition": ["dropped", "dropped", "quarantined"], "reason": ["duplicate of aaa", "duplicate of bbb", "x.jsonl line 3: invalid JSON"]}
     )
-    return build_summary(cfg.brand("halcyon"), "2026-W47", this_week, last_week, {"brightwave": 4}, quarantine, cfg.taxonomy, cfg.settings.summary, cfg.settings.board)
+    return build_summary(cfg.brand("halcyon"), "2026-W47", this_week, last_week, {"brightwave": 4}, quarantine, cfg.taxonomy, cfg.settings.summary, cfg.settings.board, discovery=TINY)
+
+
+# A hand-made week has a handful of posts: an issue of two is enough here.
+TINY = DiscoverySettings(min_mentions_week=2)
 
 
 def test_headline_numbers(model):
@@ -59,14 +64,16 @@ def test_headline_numbers(model):
 
 def test_issues_teams_praise_and_quality(model):
     top = model["top_issues"][0]
-    assert (top["key"], top["negative"], top["trend"], top["team"]) == ("outage_network", 2, "new", "product_ops")
-    assert top["posts"][0]["author"] == "ann", "the post with the most reach leads"
-    assert {"no signal", "outage", "network down"} <= {p["phrase"] for p in top["phrases"]}
+    assert (top["category"]["key"], top["mentions"], top["authors"], top["status"], top["team"]) == ("outage_network", 2, 2, "new", "product_ops")
+    assert top["reach"] == 910 and top["team_share"] == 100.0
+    assert "network down" in top["label"] and "no signal" in top["label"]
     hr = next(t for t in model["teams"] if t["team"] == "hr")
     assert hr["praise"][0]["posts"][0]["text"].startswith("Huge thanks to Priya from support")
     assert "Customer care" in hr["shared_with"]
     assert {(q["reason"], q["rows"]) for q in model["quality"]} == {("duplicate (repost or cross-post)", 2), ("invalid JSON", 1)}
-    assert model["attention"][0].startswith("Outage / network: 2 negative mentions (new)")
+    assert model["attention"][0].startswith(f"{top['label']}: 2 mentions from 2 people (new), owned by Product & operations (100 % of its mentions), SLA 4 h")
+    product = next(t for t in model["teams"] if t["team"] == "product_ops")
+    assert [i["label"] for i in product["issues"]] == [top["label"]], "each issue listed under its owning team"
 
 
 def test_reports_escape_post_text(model):
@@ -130,9 +137,11 @@ def test_authors_can_be_pseudonymised_in_reports(cfg, model, models):
 
     assert "ann" in render_markdown(model)
     settings = cfg.settings.summary.model_copy(update={"pseudonymise_authors": True})
-    rows = [{"day": date(2026, 11, 17), "text_for_sentiment": "Halcyon outage, no signal", "sentiment": -0.7, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "ann.real.name"}]
+    rows = [{"day": date(2026, 11, 17), "text_for_sentiment": t, "sentiment": -0.7, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "ann.real.name"}
+            for t in ("Halcyon outage, no signal in Leeds since this morning", "Still a Halcyon outage here, no signal in Leeds all afternoon")]
     scored = stance(_scored(rows), cfg.settings.stance, models.stance)
-    md = render_markdown(build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}), cfg.taxonomy, settings, cfg.settings.board))
+    one_voice = TINY.model_copy(update={"min_authors": 1})
+    md = render_markdown(build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}), cfg.taxonomy, settings, cfg.settings.board, discovery=one_voice))
     assert "ann.real.name" not in md
     names = set(re.findall(r"author-[0-9a-f]{8}", md))
     assert len(names) == 1, "one author, one stable pseudonym"

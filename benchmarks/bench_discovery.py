@@ -1,0 +1,75 @@
+"""Issue discovery over a week of N scored mentions: time and peak memory.
+
+The week is bench_summary.py's (the bundled sample cleaned, routed and scored by the
+pipeline's own functions, then repeated with fresh ids; shared in benchmarks/.data),
+and discovery runs as the weekly summary runs it: complaints and praise, each followed
+from last week's issues. Measured in a fresh process so peak memory is its own.
+
+    .venv/bin/python benchmarks/bench_discovery.py [--n 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+from bench_summary import WEEK, build_week
+from common import peak_rss_mb
+
+
+def measure(folder: Path) -> dict:
+    from tasks.config import load_config
+    from tasks.discovery import period_issues, stored
+    from tasks.summary import NOT_REPORTED
+
+    cfg = load_config()
+    brand, settings = cfg.brand("halcyon"), cfg.settings.discovery
+    this_week, before = (pl.scan_parquet(folder / f"{name}.parquet").drop(NOT_REPORTED).collect() for name in ("week", "before"))
+    args = (settings, cfg.taxonomy, [*brand.terms, brand.name], settings.min_mentions_week, cfg.settings.summary.mask_pii)
+    t0 = time.perf_counter()
+    last_week = stored(period_issues(before.filter(pl.col("date") >= pl.date(2026, 11, 9)), None, "2026-W46", *args))
+    t1 = time.perf_counter()
+    found = period_issues(this_week, last_week, WEEK, *args)
+    seconds = time.perf_counter() - t1
+    return {
+        "mentions": this_week.height,
+        "complaints": this_week.filter(pl.col("stance") == "complaint").height,
+        "seconds": round(seconds, 2),
+        "last_week_seconds": round(t1 - t0, 2),
+        "issues": sum(i["status"] != "resolved" for i in found["issues"]),
+        "labels": [i["label"] for i in found["issues"][:5]],
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="scored mentions in the week (default 1,000,000)")
+    parser.add_argument("--dir", type=Path, default=Path("benchmarks/.data"), help="where the generated week is kept")
+    parser.add_argument("--reuse", action="store_true", help="measure the week already in --dir")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.dir)))
+        return
+    args.dir.mkdir(parents=True, exist_ok=True)
+    if not args.reuse:
+        build_week(args.n, args.dir)
+    result = json.loads(subprocess.run([sys.executable, __file__, "--measure", "--dir", str(args.dir)], check=True, capture_output=True, text=True).stdout)
+    print(
+        f"issue discovery over a week of {result['mentions']:,} scored mentions ({result['complaints']:,} complaints): "
+        f"{result['seconds']} s, {result['issues']} issues, peak memory {result['peak_rss_mb']} MB (whole process; "
+        f"last week's issues, found first, took {result['last_week_seconds']} s)"
+    )
+    for label in result["labels"]:
+        print(f"  {label}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,363 @@
+"""Issue discovery: a period's negative (or praising) mentions of a brand clustered into
+issues, each labelled with the customers' own most distinctive phrases, owned by the
+team most of its mentions are routed to, and followed from one period to the next.
+
+The shape is BERTopic's, with parts that run offline: TF-IDF over each distinct text
+(words and word pairs; a repost or a template is clustered once and weighs by its
+copies), latent semantic analysis (truncated SVD) to 100 dimensions, average-linkage
+agglomerative clustering by cosine distance with a distance threshold (so the number
+of issues is found, not chosen), then class-based TF-IDF over whole-clause phrases for
+the label. Texts past `fit_texts` are assigned to the nearest issue centre instead of
+joining the linkage, which is quadratic. `pulse evaluate --discovery` measures it on
+the sample's planted storylines.
+
+An issue's `terms` are its centre in word space (the 40 heaviest TF-IDF terms),
+independent of any one period's vocabulary: the lifecycle matches an issue with the
+previous period's by the cosine of those centres.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from tasks.config import DiscoverySettings, TaxonomyFile
+from tasks.emerging import STOPWORDS, phrase_posts
+from tasks.privacy import mask_text
+
+OTHER = -1
+NO_TEAM = "customer_care"
+
+
+def owner(df: pl.DataFrame) -> pl.Expr:
+    """The one team owning each mention. The router's `team` once it exists, else the
+    first of the taxonomy's `teams`, else customer care: switching is this function."""
+    if "team" in df.columns:
+        return pl.col("team").fill_null(NO_TEAM)
+    if "teams" in df.columns:
+        return pl.col("teams").list.first().fill_null(NO_TEAM)
+    return pl.lit(NO_TEAM)
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """Per distinct text: its cluster (OTHER when none) and the vectors behind it."""
+
+    texts: pl.DataFrame  # text_norm, copies, first (row of its first mention), cluster
+    vectors: np.ndarray  # LSA vectors of texts, unit length
+    tfidf: object  # sparse TF-IDF of texts
+    terms: np.ndarray  # TF-IDF vocabulary
+
+
+def _cluster_labels(x: np.ndarray, settings: DiscoverySettings, method: str) -> np.ndarray:
+    from sklearn.cluster import AgglomerativeClustering, KMeans
+
+    if len(x) < 2:
+        return np.zeros(len(x), dtype=int)
+    if method == "kmeans":
+        # k by silhouette: the comparison `pulse evaluate --discovery` reports.
+        from sklearn.metrics import silhouette_score
+
+        best, best_score = np.zeros(len(x), dtype=int), -1.0
+        for k in range(2, min(settings.max_issues, len(x) - 1) + 1):
+            labels = KMeans(k, n_init=3, random_state=0).fit_predict(x)
+            score = silhouette_score(x, labels, metric="cosine", sample_size=min(len(x), 3000), random_state=0)
+            if score > best_score:
+                best, best_score = labels, score
+        return best
+    return AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=settings.distance_threshold
+    ).fit_predict(x)
+
+
+def cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list[str], method: str | None = None) -> Clusters:
+    """Clusters the distinct `text_norm` of `rows`."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    texts = (
+        rows.with_row_index("_row")
+        .group_by(pl.col("text_norm").str.slice(0, settings.max_chars).alias("text"))
+        .agg(pl.len().alias("copies"), pl.col("_row").min().alias("first"))
+        .sort(["copies", "first"], descending=[True, False])
+    )
+    n = texts.height
+    brand_words = sorted({w.lower() for term in ignore for w in re.findall(r"[A-Za-z0-9']+", term)})
+    vectorizer = TfidfVectorizer(
+        token_pattern=r"(?u)\b[a-z0-9][a-z0-9']+\b",  # "4g" and "5g" stay words
+        ngram_range=(1, 2),
+        min_df=2 if n >= 20 else 1,
+        max_df=0.5 if n >= 20 else 1.0,
+        sublinear_tf=True,
+        stop_words=sorted(ENGLISH_STOP_WORDS | set(STOPWORDS) | set(brand_words)),
+        dtype=np.float32,
+    )
+    # The most copied texts and an even spread of the rest fit the model; all are assigned.
+    fit = np.arange(n) if n <= settings.fit_texts else np.sort(np.r_[np.arange(settings.fit_texts // 2), np.linspace(settings.fit_texts // 2, n - 1, settings.fit_texts // 2).astype(int)])
+    corpus = texts.get_column("text").to_list()
+    try:
+        vectorizer.fit([corpus[i] for i in fit])
+    except ValueError:  # no word survives (all stop words)
+        return Clusters(texts.with_columns(pl.lit(OTHER).alias("cluster")), np.zeros((n, 1)), None, np.array([]))
+    tfidf = vectorizer.transform(corpus)
+    dims = min(settings.dimensions, tfidf.shape[1] - 1, len(fit) - 1)
+    if dims >= 2:
+        svd = TruncatedSVD(dims, random_state=0).fit(tfidf[fit])
+        vectors = normalize(svd.transform(tfidf))
+    else:
+        vectors = normalize(tfidf.toarray())
+    labels = np.full(n, OTHER)
+    fit = fit[np.linalg.norm(vectors[fit], axis=1) > 0]  # a text of only rare or common words has no place
+    labels[fit] = _cluster_labels(vectors[fit], settings, method or settings.method)
+    ids = [c for c in np.unique(labels[fit]) if c != OTHER]
+    if ids and len(fit) < n:
+        centres = normalize(np.vstack([vectors[fit][labels[fit] == c].mean(axis=0) for c in ids]))
+        rest = np.setdiff1d(np.arange(n), fit)
+        sims = vectors[rest] @ centres.T
+        best = sims.argmax(axis=1)
+        labels[rest] = np.where(sims[np.arange(len(rest)), best] >= 1 - settings.distance_threshold, np.asarray(ids)[best], OTHER)
+    labels = _merge_alike(labels, tfidf, texts.get_column("copies").to_numpy(), settings.match_similarity)
+    return Clusters(texts.with_columns(pl.Series("cluster", labels)), vectors, tfidf, vectorizer.get_feature_names_out())
+
+
+def _merge_alike(labels: np.ndarray, tfidf, copies: np.ndarray, threshold: float) -> np.ndarray:
+    """Clusters whose word-space centres are as alike as one issue's on two days are one
+    issue: the lifecycle's test of sameness, applied within the period."""
+    from sklearn.preprocessing import normalize
+
+    ids = [c for c in np.unique(labels) if c != OTHER]
+    if len(ids) < 2:
+        return labels
+    centres = normalize(np.vstack([np.asarray(tfidf[labels == c].multiply(copies[labels == c][:, None]).sum(axis=0)) for c in ids]))
+    sims = centres @ centres.T
+    parent = list(range(len(ids)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j in zip(*np.nonzero(np.triu(sims, 1) >= threshold)):
+        parent[root(j)] = root(i)
+    mapping = {c: ids[root(k)] for k, c in enumerate(ids)}
+    return np.array([mapping.get(c, OTHER) for c in labels])
+
+
+def _labels(members: pl.DataFrame, ignore: list[str], top: int = 3) -> dict[int, list[dict]]:
+    """Class-based TF-IDF of whole phrases per cluster: how much of a cluster's posts use
+    a phrase, against how common the phrase is across all clusters. `members` holds
+    (cluster, text, copies) of clustered distinct texts."""
+    pairs = phrase_posts(members, sizes=(1, 2, 3), text="text", words=80)
+    if pairs.is_empty():
+        return {}
+    ignored = {w.lower() for term in ignore for w in re.findall(r"[A-Za-z0-9']+", term)}
+    info = members.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("post"), "cluster", "copies")
+    counts = (
+        pairs.join(info, on="post")
+        .filter(~pl.col("phrase").str.split(" ").list.eval(pl.element().is_in(list(ignored)) | pl.element().str.contains(r"^\d+$")).list.any())
+        .group_by("cluster", "phrase")
+        .agg(pl.col("copies").sum().alias("mentions"))
+    )
+    sizes = info.group_by("cluster").agg(pl.col("copies").sum().alias("size"))
+    mean_size = sizes.get_column("size").mean()
+    scored = (
+        counts.join(sizes, on="cluster")
+        .with_columns(pl.col("mentions").sum().over("phrase").alias("everywhere"), pl.col("phrase").str.count_matches(" ").alias("gaps"))
+        # c-TF-IDF (BERTopic): share of the cluster using it x log(1 + mean cluster size / uses everywhere).
+        # Word pairs and triples read better than single words: a small bonus per extra word.
+        .with_columns(((pl.col("mentions") / pl.col("size")) * (1 + mean_size / pl.col("everywhere")).log() * (1 + 0.25 * pl.col("gaps"))).alias("score"))
+        # A label speaks for the issue: a phrase in at least a tenth of its posts (and two).
+        .filter(((pl.col("mentions") >= 2) & (pl.col("mentions") >= 0.1 * pl.col("size"))) | (pl.col("size") < 4))
+        .sort(["cluster", "score", "phrase"], descending=[False, True, False])
+    )
+    out: dict[int, list[dict]] = {}
+    for cluster, group in scored.group_by("cluster", maintain_order=True):
+        chosen: list[dict] = []
+        for phrase, mentions in group.head(40).select("phrase", "mentions").iter_rows():
+            words = set(phrase.split())
+            # "esim activation" beside "esim activation failed": one of them says it.
+            if any(words <= set(c["phrase"].split()) or set(c["phrase"].split()) <= words for c in chosen):
+                continue
+            chosen.append({"phrase": phrase, "mentions": int(mentions)})
+            if len(chosen) == top:
+                break
+        out[int(cluster[0])] = chosen
+    return out
+
+
+def _quotable(text: str | None) -> bool:
+    """A post a report can quote: a sentence or two, not a fragment or an essay."""
+    return text is not None and 40 <= len(text) <= 400 and len(text.split()) >= 6
+
+
+def discover(
+    rows: pl.DataFrame,
+    stance: str,
+    settings: DiscoverySettings,
+    taxonomy: TaxonomyFile,
+    ignore: list[str],
+    min_mentions: int,
+    mask: bool = True,
+    method: str | None = None,
+) -> list[dict]:
+    """The issues in `rows` (a period's scored mentions) among mentions of `stance`
+    ("complaint" or "praise"), largest first. An issue needs `min_mentions` mentions
+    from `settings.min_authors` authors."""
+    rows = rows.filter(pl.col("stance") == stance)
+    if rows.height < min_mentions:
+        return []
+    rows = rows.with_columns(owner(rows).alias("_owner"))
+    found = cluster_texts(rows, settings, ignore, method)
+    per_row = rows.with_columns(pl.col("text_norm").str.slice(0, settings.max_chars).alias("text")).join(
+        found.texts.select("text", "cluster"), on="text", how="left"
+    )
+    sizes = (
+        per_row.filter(pl.col("cluster") != OTHER)
+        .group_by("cluster")
+        .agg(pl.len().alias("mentions"), pl.col("author_handle").n_unique().alias("authors"))
+        .filter((pl.col("mentions") >= min_mentions) & (pl.col("authors") >= settings.min_authors))
+        .sort(["mentions", "cluster"], descending=[True, False])
+        .head(settings.max_issues)
+    )
+    keep = sizes.get_column("cluster").to_list()
+    if not keep:
+        return []
+    texts = found.texts.with_row_index("_i").filter(pl.col("cluster").is_in(keep))
+    labels = _labels(texts.select("cluster", "text", "copies"), ignore)
+    issues = []
+    for cluster, mentions, authors in sizes.iter_rows():
+        mine = texts.filter(pl.col("cluster") == cluster)
+        idx = mine.get_column("_i").to_numpy()
+        copies = mine.get_column("copies").to_numpy().astype(np.float32)
+        centre = (found.vectors[idx] * copies[:, None]).sum(axis=0)
+        centre /= np.linalg.norm(centre) or 1
+        closeness = found.vectors[idx] @ centre
+        members = per_row.filter(pl.col("cluster") == cluster)
+        issues.append(_describe(members, mine, closeness, found, idx, copies, labels.get(cluster, []), mentions, authors, taxonomy, settings, mask))
+    return issues
+
+
+def _describe(members, mine, closeness, found, idx, copies, phrases, mentions, authors, taxonomy, settings, mask) -> dict:
+    # The representative post: nearest the centre among those a report can quote.
+    by_closeness = mine.with_columns(pl.Series("closeness", closeness)).sort("closeness", descending=True)
+    firsts = members.unique("text", keep="first").select("text", "text_for_sentiment", "source", "author_handle", "url", "date", "author_reach")
+    quotes = by_closeness.join(firsts, on="text", how="left", maintain_order="left")
+    quotable = quotes.filter(pl.col("text_for_sentiment").map_elements(_quotable, return_dtype=pl.Boolean))
+    pick = (quotable if not quotable.is_empty() else quotes).head(settings.posts_per_issue)
+    shown = mask_text if mask else (lambda t: t)
+    posts = [
+        {"text": shown(r["text_for_sentiment"] if len(r["text_for_sentiment"]) <= 400 else r["text_for_sentiment"][:397] + "..."),
+         "source": r["source"], "author": r["author_handle"] or "unknown", "url": r["url"], "date": r["date"].isoformat(),
+         "reach": r["author_reach"], "copies": int(r["copies"])}
+        for r in pick.iter_rows(named=True)
+    ]
+    teams = members.group_by("_owner").len().sort(["len", "_owner"], descending=[True, False])
+    team, team_n = teams.row(0)
+    cats = members.select(pl.col("categories").explode()).drop_nulls().group_by("categories").len().sort(["len", "categories"], descending=[True, False])
+    category = None
+    if not cats.is_empty() and cats.item(0, "len") >= 0.5 * members.height:
+        key = cats.item(0, "categories")
+        category = {"key": key, "label": taxonomy.categories[key].label, "share": round(100 * cats.item(0, "len") / members.height, 1)} if key in taxonomy.categories else None
+    # Word-space centre: the copies-weighted mean TF-IDF row, its 40 heaviest terms.
+    weights = np.asarray(found.tfidf[idx].multiply(copies[:, None]).sum(axis=0)).ravel()
+    top = np.argsort(-weights)[:40]
+    norm = float(np.linalg.norm(weights[top])) or 1.0
+    terms = {str(found.terms[i]): round(float(weights[i]) / norm, 4) for i in top if weights[i] > 0}
+    reach = members.group_by("author_handle", "source").agg(pl.col("author_reach").max()).get_column("author_reach").sum()
+    return {
+        "label": " · ".join(p["phrase"] for p in phrases[:3]) or posts[0]["text"][:60],
+        "phrases": phrases,
+        "mentions": int(mentions),
+        "authors": int(authors),
+        "sources": dict(sorted(members.group_by("source").len().iter_rows(), key=lambda kv: (-kv[1], kv[0]))),
+        "reach": int(reach or 0),
+        "team": team,
+        "team_name": taxonomy.teams.get(team, team),
+        "team_share": round(100 * team_n / members.height, 1),
+        "category": category,
+        "sla_hours": taxonomy.categories[category["key"]].sla_hours if category else None,
+        "playbook": taxonomy.categories[category["key"]].playbook if category else None,
+        "posts": posts,
+        "mention_ids": sorted(members.get_column("mention_id").to_list()) if "mention_id" in members.columns else [],
+        "terms": terms,
+    }
+
+
+# ---------------------------------------------------------------- lifecycle
+def similarity(a: dict[str, float], b: dict[str, float]) -> float:
+    """Cosine of two word-space centres (each of unit length over its terms)."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def follow(current: list[dict], previous: list[dict], period: str, settings: DiscoverySettings) -> list[dict]:
+    """`current` issues with an `id`, `status` and `history`, matched with `previous`
+    (the period before, as this function returned it) by centre similarity, best pairs
+    first; issues of before that nothing matches are listed as resolved (0 mentions)."""
+    pairs = sorted(
+        ((similarity(c["terms"], p["terms"]), i, j) for i, c in enumerate(current) for j, p in enumerate(previous) if p["status"] != "resolved"),
+        reverse=True,
+    )
+    matched: dict[int, int] = {}
+    taken: set[int] = set()
+    for sim, i, j in pairs:
+        if sim < settings.match_similarity:
+            break
+        if i not in matched and j not in taken:
+            matched[i], _ = j, taken.add(j)
+    out = []
+    for i, issue in enumerate(current):
+        if i in matched:
+            before = previous[matched[i]]
+            ratio = issue["mentions"] / max(before["mentions"], 1)
+            status = "growing" if ratio >= settings.growing_ratio else "fading" if ratio <= 1 / settings.growing_ratio else "steady"
+            history = [*before["history"], {"period": period, "mentions": issue["mentions"]}]
+            out.append({**issue, "id": before["id"], "status": status, "first_seen": before["first_seen"], "previous_mentions": before["mentions"], "history": history[-12:]})
+        else:
+            out.append({**issue, "id": f"{period}#{i + 1}", "status": "new", "first_seen": period, "previous_mentions": 0, "history": [{"period": period, "mentions": issue["mentions"]}]})
+    for j, before in enumerate(previous):
+        if j not in taken and before["status"] != "resolved":
+            history = [*before["history"], {"period": period, "mentions": 0}]
+            out.append({**before, "status": "resolved", "previous_mentions": before["mentions"], "mentions": 0, "authors": 0, "history": history[-12:]})
+    return out
+
+
+def ranked(issues: list[dict]) -> list[dict]:
+    """Open issues, most pressing first: size, with new and growing ones a little ahead."""
+    boost = {"new": 1.25, "growing": 1.25, "steady": 1.0, "fading": 0.8}
+    return sorted((i for i in issues if i["status"] != "resolved"), key=lambda i: (-i["mentions"] * boost.get(i["status"], 1.0), i["id"]))
+
+
+def period_issues(rows: pl.DataFrame, previous: dict | None, period: str, settings: DiscoverySettings, taxonomy: TaxonomyFile, ignore: list[str], min_mentions: int, mask: bool) -> dict:
+    """A period's followed complaints and praise: what the lake keeps per day or week."""
+    previous = previous or {}
+    return {
+        "period": period,
+        "issues": follow(discover(rows, "complaint", settings, taxonomy, ignore, min_mentions, mask), previous.get("issues", []), period, settings),
+        "praise": follow(discover(rows, "praise", settings, taxonomy, ignore, min_mentions, mask), previous.get("praise", []), period, settings),
+    }
+
+
+def without_members(issue: dict) -> dict:
+    """An issue as a report or the lake keeps it: without its mention ids (a week's issue
+    may hold hundreds of thousands) and, for reports, its word-space centre."""
+    return {k: v for k, v in issue.items() if k not in ("mention_ids", "terms")}
+
+
+def stored(found: dict) -> dict:
+    """period_issues as the lake keeps them: centres (for the next period) but no mention ids."""
+    return {**found, **{k: [{x: y for x, y in i.items() if x != "mention_ids"} for i in found[k]] for k in ("issues", "praise")}}
+
+
+def attention_line(issue: dict) -> str:
+    """One line of "Needs attention": what, how many, which way, who owns it."""
+    sla = f", SLA {issue['sla_hours']} h" if issue.get("sla_hours") else ""
+    return (
+        f"{issue['label']}: {issue['mentions']} mentions from {issue['authors']} people ({issue['status']}), "
+        f"owned by {issue['team_name']} ({issue['team_share']:g} % of its mentions){sla}"
+    )

@@ -1,0 +1,108 @@
+"""Issue discovery on tiny hand-made weeks: what an analyst would check by eye."""
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from tasks.config import DiscoverySettings
+from tasks.discovery import discover, follow, owner, period_issues, ranked
+from tests.test_summary import _scored
+
+ESIM = [
+    "Halcyon eSIM won't activate after the phone update, no service since this morning",
+    "My eSIM activation failed after updating my phone. Halcyon please fix",
+    "After the phone update my Halcyon eSIM disappeared and activation keeps failing",
+    "eSIM activation failed again after the update, Halcyon support useless",
+    "Halcyon eSIM stuck on activating since the phone update",
+    "Phone update broke my eSIM, Halcyon activation failed three times",
+]
+POINTS = [
+    "Halcyon Rewards points now expire after six months, I lost all my points",
+    "My loyalty points expired overnight under the new Halcyon Rewards rules",
+    "Halcyon changed the rewards points expiry, lost 500 points",
+    "Loyalty points expiring after six months? Halcyon that is a trick",
+    "The new points expiry rules at Halcyon Rewards wiped my loyalty points",
+    "Halcyon Rewards points expiry change is a disgrace, my points are gone",
+]
+SETTINGS = DiscoverySettings()
+
+
+def _week(texts_and_teams, day=date(2026, 11, 17), stance="complaint"):
+    rows = [
+        {"day": day, "text_for_sentiment": t, "sentiment": -0.6 if stance == "complaint" else 0.6,
+         "sentiment_label": "negative" if stance == "complaint" else "positive", "stance": stance, "teams": teams,
+         "categories": cats, "author_handle": f"author{i}", "author_reach": 100 + i}
+        for i, (t, teams, cats) in enumerate(texts_and_teams)
+    ]
+    return _scored(rows)
+
+
+def _two_issues():
+    return _week([(t, ["product_ops"], ["feature_request"]) for t in ESIM] + [(t, ["marketing"], []) for t in POINTS])
+
+
+def test_two_obvious_issues_come_out_as_two(cfg):
+    issues = discover(_two_issues(), "complaint", SETTINGS, cfg.taxonomy, ["Halcyon"], min_mentions=3)
+    assert len(issues) == 2
+    by_words = {("esim" in i["label"]): i for i in issues}
+    esim, points = by_words[True], by_words[False]
+    assert "points" in points["label"]
+    assert (esim["mentions"], esim["authors"]) == (6, 6)
+    assert {t for i in issues for t in [i["team"]]} == {"product_ops", "marketing"}
+    assert esim["team"] == "product_ops" and esim["team_share"] == 100.0
+    assert esim["category"]["key"] == "feature_request" and points["category"] is None
+    assert esim["sources"] == {"reddit": 6} and esim["reach"] == sum(100 + i for i in range(6))
+    esim_texts = set(ESIM)
+    assert esim["posts"][0]["text"] in esim_texts, "the representative post is one of the issue's own"
+    assert set(esim["mention_ids"]).isdisjoint(points["mention_ids"])
+
+
+def test_labels_are_whole_phrases_never_fragments(cfg):
+    texts = [f"Halcyon 4G and 5G both down in {c}, no signal at all" for c in ("Leeds", "York", "Hull", "Derby", "Bath")]
+    issues = discover(_week([(t, ["product_ops"], []) for t in texts]), "complaint", SETTINGS, cfg.taxonomy, ["Halcyon"], min_mentions=3)
+    assert len(issues) == 1
+    words = [w for p in issues[0]["phrases"] for w in p["phrase"].split()]
+    assert "g" not in words, "digits stay part of their word: 4g, not g"
+    phrases = {p["phrase"] for p in issues[0]["phrases"]}
+    assert not any("leeds" in p or "down in" == p for p in phrases)
+    assert not any(p.endswith(" no") or "all halcyon" in p for p in phrases), "a phrase never spans a comma"
+
+
+def test_the_same_issue_next_day_is_recognised_and_a_gone_one_resolved(cfg):
+    monday = period_issues(_two_issues(), None, "2026-11-16", SETTINGS, cfg.taxonomy, ["Halcyon"], 3, True)
+    assert {i["status"] for i in monday["issues"]} == {"new"}
+    # Tuesday: the eSIM posts again in other words, twice as many; the points change is quiet.
+    more = ESIM + [t.replace("Halcyon", "@halcyon").replace("update", "software update") for t in ESIM]
+    tuesday = period_issues(_week([(t, ["product_ops"], []) for t in more], day=date(2026, 11, 17)), monday, "2026-11-17", SETTINGS, cfg.taxonomy, ["Halcyon"], 3, True)
+    esim_before = next(i for i in monday["issues"] if "esim" in i["label"])
+    esim_now = next(i for i in tuesday["issues"] if i["status"] != "resolved")
+    assert esim_now["id"] == esim_before["id"] and esim_now["first_seen"] == "2026-11-16"
+    assert esim_now["status"] == "growing"
+    assert [h["mentions"] for h in esim_now["history"]] == [6, 12]
+    gone = [i for i in tuesday["issues"] if i["status"] == "resolved"]
+    assert len(gone) == 1 and "points" in gone[0]["label"]
+    assert ranked(tuesday["issues"]) == [esim_now]
+
+
+def test_unrelated_issues_are_not_matched(cfg):
+    esim = discover(_week([(t, [], []) for t in ESIM]), "complaint", SETTINGS, cfg.taxonomy, ["Halcyon"], 3)
+    points = discover(_week([(t, [], []) for t in POINTS]), "complaint", SETTINGS, cfg.taxonomy, ["Halcyon"], 3)
+    day1 = follow(esim, [], "d1", SETTINGS)
+    day2 = follow(points, day1, "d2", SETTINGS)
+    assert [i["status"] for i in day2] == ["new", "resolved"]
+
+
+def test_praise_is_clustered_apart_and_too_few_make_no_issue(cfg):
+    rows = pl.concat([_two_issues(), _week([("Priya in Halcyon support sorted my eSIM in ten minutes, brilliant", ["hr"], [])] * 2, stance="praise")])
+    assert discover(rows, "praise", SETTINGS, cfg.taxonomy, ["Halcyon"], min_mentions=3) == []
+    assert all("priya" not in i["label"] for i in discover(rows, "complaint", SETTINGS, cfg.taxonomy, ["Halcyon"], 3))
+
+
+@pytest.mark.parametrize(
+    "columns, expected",
+    [({"team": ["it"], "teams": [["hr"]]}, "it"), ({"teams": [["hr", "it"]]}, "hr"), ({"teams": [[]]}, "customer_care"), ({"x": [1]}, "customer_care")],
+)
+def test_owner_is_the_routers_team_else_the_first_listed(columns, expected):
+    df = pl.DataFrame(columns)
+    assert df.select(owner(df)).item() == expected
