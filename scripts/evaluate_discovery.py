@@ -6,7 +6,8 @@ complaints per brand as the weekly summary does, follows them week to week, and
 reports per week: the adjusted Rand index and purity of the clustering against the
 storylines, and for each storyline with at least 20 complaints that week, the issue
 holding most of them, its share of the storyline (recall) and of the issue (precision),
-its label, its owning team against the storyline's intended team, and its status.
+its label, its owning team against the storyline's intended team, and its status
+(storylines of 10 to 19 complaints are listed too, outside the totals).
 
     .venv/bin/python scripts/evaluate_discovery.py [--brand halcyon] [--method agglomerative|kmeans] [--threshold 0.75]
 """
@@ -30,7 +31,8 @@ from tasks.storage import Lake  # noqa: E402
 from tasks.summary import NOT_REPORTED, week_days  # noqa: E402
 
 WEEKS = ["2026-W43", "2026-W44", "2026-W45", "2026-W46", "2026-W47"]
-MIN_STORYLINE = 20
+MIN_STORYLINE = 20  # the target: every storyline this big in a week is its own issue
+SHOWN = 10  # smaller ones are listed too
 
 
 def truth() -> pl.DataFrame:
@@ -61,7 +63,7 @@ def evaluate(brand_id: str, method: str, threshold: float | None) -> list[dict]:
         purity = sum(Counter(g.get_column("storyline").to_list()).most_common(1)[0][1] for _, g in clustered.group_by("issue")) / max(clustered.height, 1)
         stories = []
         for (story, team), n in sorted(Counter(zip(complaints.get_column("storyline"), complaints.get_column("intended_team"))).items(), key=lambda kv: -kv[1]):
-            if n < MIN_STORYLINE or story in ("unknown", "neutral", "positive", "comparison"):
+            if n < SHOWN or story in ("unknown", "neutral", "positive", "comparison"):
                 continue
             mine = complaints.filter(pl.col("storyline") == story)
             best, hits = Counter(mine.get_column("issue").to_list()).most_common(1)[0]
@@ -100,7 +102,7 @@ def main() -> None:
                 continue
             print(f"  {s['storyline']:<14}{s['complaints']:>5}  {'own issue' if s['own_issue'] else 'MIXED    '} recall {s['recall']:.2f} precision {s['precision']:.2f} "
                   f"{s['status']:<8} team {s['team']}{'' if s['routed_right'] else ' (intended ' + s['intended_team'] + ')'}  “{s['issue']}”")
-    stories = [s for r in results for s in r["storylines"]]
+    stories = [s for r in results for s in r["storylines"] if s["complaints"] >= MIN_STORYLINE]
     own = sum(bool(s.get("own_issue")) for s in stories)
     routed = sum(bool(s.get("routed_right")) for s in stories)
     print(f"\n{method}: mean ARI {sum(r['ari'] for r in results) / len(results):.3f}, mean purity {sum(r['purity'] for r in results) / len(results):.3f}; "

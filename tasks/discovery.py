@@ -174,18 +174,28 @@ def _labels(members: pl.DataFrame, ignore: list[str], top: int = 3) -> dict[int,
         .filter(((pl.col("mentions") >= 2) & (pl.col("mentions") >= 0.1 * pl.col("size"))) | (pl.col("size") < 4))
         .sort(["cluster", "score", "phrase"], descending=[False, True, False])
     )
+    candidates = scored.group_by("cluster", maintain_order=True).head(40)
+    posts = {
+        (c, p): set(ps)
+        for c, p, ps in pairs.join(info.select("post", "cluster"), on="post")
+        .join(candidates.select("cluster", "phrase"), on=["cluster", "phrase"])
+        .group_by("cluster", "phrase")
+        .agg("post")
+        .iter_rows()
+    }
     out: dict[int, list[dict]] = {}
-    for cluster, group in scored.group_by("cluster", maintain_order=True):
-        chosen: list[dict] = []
-        for phrase, mentions in group.head(40).select("phrase", "mentions").iter_rows():
-            words = set(phrase.split())
-            # "esim activation" beside "esim activation failed": one of them says it.
-            if any(words <= set(c["phrase"].split()) or set(c["phrase"].split()) <= words for c in chosen):
+    for cluster, group in candidates.group_by("cluster", maintain_order=True):
+        chosen: list[tuple[dict, set, set]] = []
+        for phrase, mentions in group.select("phrase", "mentions").iter_rows():
+            words, mine = set(phrase.split()), posts[(cluster[0], phrase)]
+            # "esim activation" beside "esim activation failed", or "automated system
+            # kept" beside "system kept sending" in the same posts: one of them says it.
+            if any(words <= w or w <= words or len(mine & p) >= 0.8 * min(len(mine), len(p)) for _, w, p in chosen):
                 continue
-            chosen.append({"phrase": phrase, "mentions": int(mentions)})
+            chosen.append(({"phrase": phrase, "mentions": int(mentions)}, words, mine))
             if len(chosen) == top:
                 break
-        out[int(cluster[0])] = chosen
+        out[int(cluster[0])] = [c for c, _, _ in chosen]
     return out
 
 
@@ -282,7 +292,7 @@ def _describe(members, mine, closeness, found, idx, copies, phrases, mentions, a
         "sla_hours": taxonomy.categories[category["key"]].sla_hours if category else None,
         "playbook": taxonomy.categories[category["key"]].playbook if category else None,
         "posts": posts,
-        "mention_ids": sorted(members.get_column("mention_id").to_list()) if "mention_id" in members.columns else [],
+        "mention_ids": members.get_column("mention_id"),  # a Series: a week's issue may hold hundreds of thousands
         "terms": terms,
     }
 

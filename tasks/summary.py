@@ -218,7 +218,7 @@ def build_summary(
     issues = ranked(discovered["issues"])
     top_issues = issues[: settings.top_issues]
     for issue in top_issues:
-        rows = this_week.filter(pl.col("mention_id").is_in(issue["mention_ids"]))
+        rows = this_week.filter(pl.col("mention_id").is_in(issue["mention_ids"].implode()))
         # The 2,000 most seen posts stand for the rest: the digest is read, not counted.
         seen = rows.sort(["dup_count", "engagement", "mention_id"], descending=[True, True, False], nulls_last=True).head(2000)
         issue["digest"] = [mask_text(s) if settings.mask_pii else s for s in digest(seen.get_column("text_for_sentiment").to_list())]
