@@ -328,6 +328,7 @@ class DiscoverySettings(Strict):
     method: Literal["agglomerative", "kmeans"] = "agglomerative"
     distance_threshold: float = Field(0.95, gt=0, lt=2)  # cosine distance at which average linkage stops merging
     dimensions: PositiveInt = 100  # LSA dimensions
+    svd_iterations: PositiveInt = 5  # of the randomized SVD (scikit-learn's default)
     fit_texts: int = Field(4000, ge=100)  # distinct texts the linkage sees; the rest join the nearest issue
     max_chars: PositiveInt = 1000  # of each text
     max_issues: PositiveInt = 20

@@ -46,7 +46,7 @@ def owner(df: pl.DataFrame) -> pl.Expr:
 class Clusters:
     """Per distinct text: its cluster (OTHER when none) and the vectors behind it."""
 
-    texts: pl.DataFrame  # text_norm, copies, first (row of its first mention), cluster
+    texts: pl.DataFrame  # key, text (text_norm's start), copies, first (row of its first mention), cluster
     vectors: np.ndarray  # LSA vectors of texts, unit length
     tfidf: object  # sparse TF-IDF of texts
     terms: np.ndarray  # TF-IDF vocabulary
@@ -73,16 +73,31 @@ def _cluster_labels(x: np.ndarray, settings: DiscoverySettings, method: str) -> 
     ).fit_predict(x)
 
 
+def text_key(settings: DiscoverySettings) -> pl.Expr:
+    return pl.col("text_norm").str.slice(0, settings.max_chars).hash(seed=0).alias("key")
+
+
 def cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list[str], method: str | None = None) -> Clusters:
     """Clusters the distinct `text_norm` of `rows`."""
+    from threadpoolctl import threadpool_limits
+
+    # The matrices are small (thousands of rows): one BLAS thread runs the SVD 7x faster
+    # than a pool per core competing with the pipeline's other work (measured on 2 cores).
+    with threadpool_limits(1):
+        return _cluster_texts(rows, settings, ignore, method)
+
+
+def _cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list[str], method: str | None) -> Clusters:
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
     from sklearn.preprocessing import normalize
 
     texts = (
-        rows.with_row_index("_row")
-        .group_by(pl.col("text_norm").str.slice(0, settings.max_chars).alias("text"))
-        .agg(pl.len().alias("copies"), pl.col("_row").min().alias("first"))
+        rows.select(text_key(settings), pl.col("text_norm").str.slice(0, settings.max_chars).alias("text"))
+        .with_row_index("_row")
+        # Grouped by a hash of the text: a million long strings would be slow to group.
+        .group_by("key")
+        .agg(pl.col("text").first(), pl.len().alias("copies"), pl.col("_row").min().alias("first"))
         .sort(["copies", "first"], descending=[True, False])
     )
     n = texts.height
@@ -106,7 +121,7 @@ def cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list[
     tfidf = vectorizer.transform(corpus)
     dims = min(settings.dimensions, tfidf.shape[1] - 1, len(fit) - 1)
     if dims >= 2:
-        svd = TruncatedSVD(dims, random_state=0).fit(tfidf[fit])
+        svd = TruncatedSVD(dims, n_iter=settings.svd_iterations, random_state=0).fit(tfidf[fit])
         vectors = normalize(svd.transform(tfidf))
     else:
         vectors = normalize(tfidf.toarray())
@@ -220,13 +235,15 @@ def discover(
     rows = rows.filter(pl.col("stance") == stance)
     if rows.height < min_mentions:
         return []
-    rows = rows.with_columns(owner(rows).alias("_owner"))
     found = cluster_texts(rows, settings, ignore, method)
-    per_row = rows.with_columns(pl.col("text_norm").str.slice(0, settings.max_chars).alias("text")).join(
-        found.texts.select("text", "cluster"), on="text", how="left"
+    shown = [c for c in ("mention_id", "text_for_sentiment", "source", "author_handle", "author_reach", "url", "date", "categories") if c in rows.columns]
+    per_row = (
+        rows.select(*shown, owner(rows).alias("_owner"), text_key(settings))
+        .join(found.texts.select("key", "cluster"), on="key", how="left")
+        .filter(pl.col("cluster") != OTHER)
     )
     sizes = (
-        per_row.filter(pl.col("cluster") != OTHER)
+        per_row
         .group_by("cluster")
         .agg(pl.len().alias("mentions"), pl.col("author_handle").n_unique().alias("authors"))
         .filter((pl.col("mentions") >= min_mentions) & (pl.col("authors") >= settings.min_authors))
@@ -238,15 +255,18 @@ def discover(
         return []
     texts = found.texts.with_row_index("_i").filter(pl.col("cluster").is_in(keep))
     labels = _labels(texts.select("cluster", "text", "copies"), ignore)
+    # One pass to split the rows by issue, not a filter of all rows per issue.
+    by_issue = per_row.filter(pl.col("cluster").is_in(keep)).partition_by("cluster", as_dict=True)
+    texts_by_issue = texts.partition_by("cluster", as_dict=True)
     issues = []
     for cluster, mentions, authors in sizes.iter_rows():
-        mine = texts.filter(pl.col("cluster") == cluster)
+        mine = texts_by_issue[(cluster,)]
         idx = mine.get_column("_i").to_numpy()
         copies = mine.get_column("copies").to_numpy().astype(np.float32)
         centre = (found.vectors[idx] * copies[:, None]).sum(axis=0)
         centre /= np.linalg.norm(centre) or 1
         closeness = found.vectors[idx] @ centre
-        members = per_row.filter(pl.col("cluster") == cluster)
+        members = by_issue[(cluster,)]
         issues.append(_describe(members, mine, closeness, found, idx, copies, labels.get(cluster, []), mentions, authors, taxonomy, settings, mask))
     return issues
 
@@ -254,8 +274,8 @@ def discover(
 def _describe(members, mine, closeness, found, idx, copies, phrases, mentions, authors, taxonomy, settings, mask) -> dict:
     # The representative post: nearest the centre among those a report can quote.
     by_closeness = mine.with_columns(pl.Series("closeness", closeness)).sort("closeness", descending=True)
-    firsts = members.unique("text", keep="first").select("text", "text_for_sentiment", "source", "author_handle", "url", "date", "author_reach")
-    quotes = by_closeness.join(firsts, on="text", how="left", maintain_order="left")
+    firsts = members.unique("key", keep="first").select("key", "text_for_sentiment", "source", "author_handle", "url", "date", "author_reach")
+    quotes = by_closeness.join(firsts, on="key", how="left", maintain_order="left")
     quotable = quotes.filter(pl.col("text_for_sentiment").map_elements(_quotable, return_dtype=pl.Boolean))
     pick = (quotable if not quotable.is_empty() else quotes).head(settings.posts_per_issue)
     shown = mask_text if mask else (lambda t: t)
