@@ -33,8 +33,14 @@ WORD_OR_BREAK = r"[a-z0-9](?:[a-z0-9']*[a-z0-9])?|[^\sa-z0-9]+"  # a quote mark 
 
 
 def phrase_posts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3), text: str = "text_norm", words: int = 150) -> pl.DataFrame:
-    """(post, phrase), each pair once: `post` is the row's position in `df`. A phrase is
-    n whole words of one clause, neither first nor last a function word."""
+    """(post, phrase), each pair once: `post` is the row's position in `df`."""
+    return _grams(df, sizes, text, words).unique()
+
+
+def _grams(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3), text: str = "text_norm", words: int = 150) -> pl.DataFrame:
+    """(post, phrase) for each use of a phrase (a pair repeats when a post repeats the
+    phrase). A phrase is n whole words of one clause, neither first nor last a function
+    word."""
     if df.is_empty():
         return pl.DataFrame(schema={"post": pl.UInt32, "phrase": pl.String})
     tokens = (
@@ -63,13 +69,13 @@ def phrase_posts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3), text: str = 
             .filter("keep")
             .drop("keep")
         )
-    return pl.concat(grams).unique()
+    return pl.concat(grams)
 
 
 def phrase_counts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3)) -> pl.DataFrame:
     """(phrase, mentions): in how many of `df`'s mentions each phrase occurs."""
-    pairs = phrase_posts(df, sizes)
-    return pairs.group_by("phrase").agg(pl.len().cast(pl.UInt32).alias("mentions"))
+    # Mentions per phrase, each counted once however often it repeats the phrase.
+    return _grams(df, sizes).group_by("phrase").agg(pl.col("post").n_unique().cast(pl.UInt32).alias("mentions"))
 
 
 def negative_phrase_counts(df: pl.DataFrame) -> pl.DataFrame:
@@ -98,8 +104,8 @@ def emerging_phrases(
     used by nearly the same posts, are one row: the most used, longest first.
     `ignore` holds words that say nothing about an issue (the brand's own terms)."""
     negative = current.filter(pl.col("sentiment_label") == "negative")
-    pairs = phrase_posts(negative)
-    now = pairs.group_by("phrase").agg(pl.len().cast(pl.UInt32).alias("mentions"))
+    pairs = _grams(negative)
+    now = pairs.group_by("phrase").agg(pl.col("post").n_unique().cast(pl.UInt32).alias("mentions"))
     before = baseline.rename({"mentions": "baseline"})
     ignored = {w.lower() for term in ignore for w in term.split()}
     expected = pl.col("baseline") * max(current_days, 1) / max(baseline_days, 1)
@@ -114,7 +120,8 @@ def emerging_phrases(
     )
     if joined.is_empty():
         return []
-    posts = dict(pairs.filter(pl.col("phrase").is_in(joined.get_column("phrase").implode())).group_by("phrase").agg("post").iter_rows())
+    joined = joined.head(20 * top)  # enough to fill `top` after merging; each needs its posts
+    posts = dict(pairs.filter(pl.col("phrase").is_in(joined.get_column("phrase").implode())).group_by("phrase").agg(pl.col("post").unique()).iter_rows())
     kept: list[dict] = []
     kept_posts: list[set] = []
     for row in joined.iter_rows(named=True):
