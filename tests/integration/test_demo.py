@@ -86,9 +86,13 @@ def test_weekly_report_tells_the_storylines(demo_runs):
     assert "<svg" in html and "<script" not in html
     spikes = md.split("## Spikes")[1].split("\n## ")[0]
     assert "**2026-11-18**" in spikes and "unusual volume" in spikes, "the outage day is called out as a spike"
-    issue = md.split("### 1. Outage / network")[1].split("\n### ")[0]
-    assert "In their words:" in issue and "“outage”" in issue
-    assert "Digest, in their words:" in issue
+    top = md.split("## Top issues")[1].split("\n## ")[0]
+    first = top.split("### 1. ")[1].split("\n### ")[0]
+    assert "category Outage / network" in first and "**new**" in first, "the outage, found by clustering, is new in W47"
+    assert "“no signal”" in first and "Digest, in their words:" in first
+    esim = next(i for i in top.split("\n### ")[1:] if "esim" in i.split("\n")[0])
+    assert "**new**" in esim and "Product & operations" in esim, "the eSIM storyline no category names is found, new, with its team"
+    assert "Needs attention" in md and "owned by Product & operations" in md.split("## Top issues")[0]
 
 
 def test_daily_board_of_the_outage_day(demo_runs):
@@ -96,10 +100,12 @@ def test_daily_board_of_the_outage_day(demo_runs):
 
     data, *_ = demo_runs
     board = json.loads((Lake(data).board_dir("halcyon", date(2026, 11, 18)) / "board.json").read_text())
-    assert board["top_issues"][0]["label"] == "Outage / network"
-    assert board["top_issues"][0]["trend"] == "growing"
+    outage = board["top_issues"][0]
+    assert outage["category"]["key"] == "outage_network" and outage["status"] in ("new", "growing")
+    assert outage["team"] == "product_ops" and outage["sla_hours"] == 4
+    assert "no signal" in [p["phrase"] for p in outage["phrases"]] + outage["label"].split(" · ")
     assert board["emerging"], "the outage brings new wording with it"
-    warranty = next(i for i in board["top_issues"] if i["key"] == "warranty_repairs")
-    assert warranty["team"] == "after_sales" and warranty["sla_hours"] == 48
-    sources = [p["source"] for p in board["top_issues"][0]["posts"]]
-    assert len(set(sources)) == len(sources), "representative posts are stratified by source"
+    assert not any(" g " in f" {e['phrase']} " for e in board["emerging"]), "digits stay in words (4g, 5g)"
+    issues = json.loads((Lake(data).root / "issues" / "brand=halcyon" / "day=2026-11-18" / "issues.json").read_text())
+    esim = next(i for i in issues["issues"] if "esim" in i["label"])
+    assert esim["history"][0]["period"] < "2026-11-18" and esim["first_seen"] == esim["history"][0]["period"], "followed from day to day"
