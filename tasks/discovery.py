@@ -26,6 +26,7 @@ import polars as pl
 
 from tasks.config import DiscoverySettings, TaxonomyFile
 from tasks.emerging import STOPWORDS, phrase_posts
+from tasks.links import safe_url  # http(s) only: no javascript: link in any report
 from tasks.privacy import mask_text
 
 OTHER = -1
@@ -281,7 +282,7 @@ def _describe(members, mine, closeness, found, idx, copies, phrases, mentions, a
     shown = mask_text if mask else (lambda t: t)
     posts = [
         {"text": shown(r["text_for_sentiment"] if len(r["text_for_sentiment"]) <= 400 else r["text_for_sentiment"][:397] + "..."),
-         "source": r["source"], "author": r["author_handle"] or "unknown", "url": r["url"], "date": r["date"].isoformat(),
+         "source": r["source"], "author": r["author_handle"] or "unknown", "url": safe_url(r["url"]), "date": r["date"].isoformat(),
          "reach": r["author_reach"], "copies": int(r["copies"])}
         for r in pick.iter_rows(named=True)
     ]
