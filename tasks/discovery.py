@@ -34,13 +34,10 @@ NO_TEAM = "customer_care"
 
 
 def owner(df: pl.DataFrame) -> pl.Expr:
-    """The one team owning each mention. The router's `team` once it exists, else the
-    first of the taxonomy's `teams`, else customer care: switching is this function."""
-    if "team" in df.columns:
-        return pl.col("team").fill_null(NO_TEAM)
-    if "teams" in df.columns:
-        return pl.col("teams").list.first().fill_null(NO_TEAM)
-    return pl.lit(NO_TEAM)
+    """The one team owning each mention: the router's `team`, else (rows routed before
+    the learned router) the first of `teams`, else customer care."""
+    candidates = [pl.col(c) if c == "team" else pl.col(c).list.first() for c in ("team", "teams") if c in df.columns]
+    return pl.coalesce(*candidates, pl.lit(NO_TEAM)) if candidates else pl.lit(NO_TEAM)
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,8 @@ def _scored(cfg, urls: list[str]) -> pl.DataFrame:
     rows = [
         {
             "mention_id": f"{i:020x}", "source": "reddit", "native_id": str(i), "brand": "halcyon", "date": date(2026, 11, 17),
-            "created_at": datetime(2026, 11, 17, 12, tzinfo=timezone.utc), "text_for_sentiment": f"Halcyon outage no signal again {i}",
-            "text_norm": f"halcyon outage no signal again {i}", "sentiment": -0.5, "sentiment_label": "negative", "url": url,
+            "created_at": datetime(2026, 11, 17, 12, tzinfo=timezone.utc), "text_for_sentiment": f"Halcyon outage, no signal again here in town since early this morning {i}",
+            "text_norm": f"halcyon outage, no signal again here in town since early this morning {i}", "sentiment": -0.5, "sentiment_label": "negative", "url": url,
             "author_handle": f"user{i}", "dup_count": 1, "dup_sources": ["reddit"], "lang": "en",
         }
         for i, url in enumerate(urls)
@@ -50,11 +50,16 @@ def _scored(cfg, urls: list[str]) -> pl.DataFrame:
 
 
 def test_reports_and_boards_render_no_javascript_link(cfg):
-    urls = [*HOSTILE, "https://www.reddit.com/r/HalcyonMobile/comments/ok/"]
+    urls = ["https://www.reddit.com/r/HalcyonMobile/comments/ok/", *HOSTILE]
     scored = _scored(cfg, urls)
     settings = cfg.settings.summary.model_copy(update={"posts_per_issue": len(urls)})
-    model = build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, schema.empty("quarantine"), cfg.taxonomy, settings, cfg.settings.board)
-    board = build_board(cfg.brand("halcyon"), date(2026, 11, 17), scored, [], 14, cfg.taxonomy, settings, cfg.settings.board)
+    from tasks.config import DiscoverySettings
+
+    model = build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, schema.empty("quarantine"), cfg.taxonomy, settings, cfg.settings.board, discovery=DiscoverySettings(min_mentions_week=2))
+    from tasks.discovery import period_issues
+
+    discovered = period_issues(scored, None, "2026-11-17", DiscoverySettings(), cfg.taxonomy, ["Halcyon"], 1, True)
+    board = build_board(cfg.brand("halcyon"), date(2026, 11, 17), scored, [], 14, cfg.taxonomy, settings, cfg.settings.board, discovered)
     for rendered in (render_html(model), render_markdown(model), render_board(board)):
         assert "reddit.com/r/HalcyonMobile/comments/ok/" in rendered, "the good link is still there"
         lowered = rendered.lower().replace("\t", "").replace("\x01", "")
