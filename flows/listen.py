@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.orchestration import IO_RETRIES, publish_data_docs, publish_gate, publish_stages, table_artifact
 from tasks.config import Brand, Config, FileSource, load_config
 from tasks.errors import SourceBusy, SourceError
+from tasks.extract import cut_long_texts
 from tasks.quarantine import to_quarantine
 from tasks.ranges import check_window
 from tasks.sources import connector
@@ -89,6 +90,7 @@ def _listen_window(cfg: Config, source: FileSource, brand: Brand, start: datetim
         # Another run committed this window while this one waited for the source.
         return StageStats("listen", brand.id, source.name, spans=[(t0, time.time())], detail={"pages": 0, "complete": True, "errors": ""})
     fetched = connector(source.kind)(source, brand, start, end, lake.read_source_state(source.name, brand.id))
+    fetched.mentions = cut_long_texts(fetched.mentions, brand, cfg.settings.cleaning.max_text_chars)
     gate = run_gate(fetched.mentions, "raw", {"earliest": start, "latest": min(end, datetime.now(timezone.utc))}, rejected_before=fetched.rejects.height)
     if not fetched.complete:  # shown with the gate's checks, so the weekly summary lists it too
         gate.checks.append(Check("window fetched completely", None, False, False, 0, "; ".join(fetched.stats.errors) or "a page could not be read"))

@@ -17,23 +17,26 @@ from functools import lru_cache
 import ftfy
 import polars as pl
 
-from tasks import schema
+from tasks import extract, schema
 from tasks.config import Brand, CleaningSettings
 from tasks.dedup import near_duplicate_groups
 from tasks.parallel import map_distinct
 from tasks.privacy import mask_pii
 from tasks.quarantine import to_quarantine
+from tasks.terms import BrandNames, term_pattern
 
-BLOCK_TAG = re.compile(r"(?i)<\s*/?\s*(?:p|br|div|li|ul|ol|blockquote|h[1-6])\b[^>]*>")
+BLOCK_TAG = re.compile(r"(?i)<\s*/?\s*(?:p|br|div|li|ul|ol|blockquote|h[1-6]|tr|td|th|table|section|article|header|footer|nav)\b[^>]*>")
 ANY_TAG = re.compile(r"<[A-Za-z/!][^>]*>")  # "<3" and "a < b" are not tags
 # Written with \xhh and \uhhhh escapes, which Python's and polars' regex engines both read.
 INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 URL = r"https?://[^\s<>\"']+"
-HANDLE = r"(?:^|\s)@[\w.]+(?:@[\w.-]+)?"
+# Bluesky handles are domain names with hyphens (@ferc-cgt.bsky.social); a trailing "." or "-" is punctuation.
+HANDLE = r"(?:^|\s)@\w(?:[\w.-]*\w)?(?:@\w(?:[\w.-]*\w)?)?"
 HASHTAG = r"(?:^|\s)#\w+"
 ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 MOJIBAKE = re.compile(r"[\u00c2\u00c3\u00e2][\u0080-\u00bf\u20ac\u2018-\u201e\u2122]")
-SPACES = re.compile(r"\s+")
+SPACES = re.compile(r"[^\S\n]+")  # runs of spaces; line breaks are paragraph breaks and stay
+BREAKS = re.compile(r" ?\n\s*")
 ASCII_SUSPECT = re.compile("[<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # plain ASCII without these needs no repair
 # A text with none of these, in NFC already, comes out of _repair as it went in, but for
 # its whitespace: most texts, whatever their script or emoji, need no Python at all.
@@ -71,10 +74,19 @@ def _repair(value: str | None) -> str | None:
         value = unicodedata.normalize("NFC", INVISIBLE.sub("", value))
         if MOJIBAKE.search(value):
             value = ftfy.fix_encoding(value)
-        value = SPACES.sub(" ", value).strip()  # ftfy reads context: judge the text as it will be stored
+        value = squeeze(value)  # ftfy reads context: judge the text as it will be stored
         if value == previous:
             break
     return value
+
+
+def squeeze(value: str) -> str:
+    """Spaces collapsed, one line break between paragraphs, ends stripped."""
+    return BREAKS.sub("\n", SPACES.sub(" ", value)).strip()
+
+
+def squeeze_expr(text: pl.Expr) -> pl.Expr:
+    return text.str.replace_all(r"[^\S\n]+", " ").str.replace_all(r" ?\n\s*", "\n").str.strip_chars()
 
 
 def _repair_chunk(args: tuple[list[str | None]]) -> list[str | None]:
@@ -90,10 +102,73 @@ def _repair_series(texts: pl.Series) -> pl.Series:
 
 def readable_text(title: pl.Expr, text: pl.Expr) -> pl.Expr:
     """Title and body as one readable string: markup stripped, entities decoded,
-    Unicode normalised, whitespace collapsed. Case, punctuation and emoji stay."""
+    Unicode normalised, spaces collapsed, one line between paragraphs. Case,
+    punctuation and emoji stay."""
     joined = pl.concat_str([title.fill_null(""), text.fill_null("")], separator="\n\n")
     repaired = joined.map_batches(_repair_series, return_dtype=pl.String)
-    return repaired.str.replace_all(r"\s+", " ").str.strip_chars()
+    return squeeze_expr(repaired)
+
+
+@dataclass(frozen=True)
+class _BlockRules:
+    chrome: re.Pattern | None
+    comments: re.Pattern | None
+    spam: re.Pattern | None
+    phrases: tuple[re.Pattern, ...]
+
+
+def _rules(settings: CleaningSettings) -> _BlockRules:
+    def one(patterns: list[str]) -> re.Pattern | None:
+        return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+    return _BlockRules(one(settings.chrome_patterns + settings.chrome_block_patterns), one(settings.comment_section_patterns), one(settings.spam_patterns),
+                       tuple(re.compile(p, re.IGNORECASE) for p in settings.chrome_patterns))
+
+
+def long_text(title: str | None, body: str | None, rules: _BlockRules) -> str:
+    """A page or long post as its own blocks, one per line: the main content of HTML
+    (trafilatura), chrome and bot comments removed as blocks, the comment section cut."""
+    body = body or ""
+    main = extract.main_text(body) if extract.BLOCK_TAGS.search(body) else None
+    blocks = extract.drop_chrome(extract.blocks_of(main if main is not None else _repair(body) or ""), rules.chrome, rules.comments, rules.spam)
+    if title and title.strip():
+        blocks = [title] + blocks
+    kept = []
+    for block in blocks:
+        block = squeeze(_repair(block) or "").replace("\n", " ")
+        for p in rules.phrases:  # what the short-text path cuts, so cleaning twice changes nothing
+            block = p.sub(" ", block)
+        block = squeeze(block)
+        if block:
+            kept.append(block)
+    return "\n".join(kept)
+
+
+def _long_chunk(args: tuple[list[tuple[str | None, str | None]], _BlockRules]) -> list[str]:
+    rows, rules = args
+    return [long_text(t, b, rules) for t, b in rows]
+
+
+def page_text(df: pl.DataFrame, settings: CleaningSettings) -> pl.Series:
+    """`text_for_sentiment` before masking: long texts and pages block by block (Python),
+    the rest, nearly all posts, in polars."""
+    short = df.select(strip_chrome(readable_text(pl.col("title"), pl.col("text")), settings.chrome_patterns).alias("text_for_sentiment")).to_series()
+    long = (df.get_column("text").str.len_chars() > settings.long_text_chars).fill_null(False)
+    if not long.any():
+        return short
+    pairs = list(zip(df.filter(long).get_column("title").to_list(), df.filter(long).get_column("text").to_list()))
+    return short.scatter(long.arg_true(), pl.Series(map_distinct_pairs(pairs, _rules(settings)), dtype=pl.String))
+
+
+def map_distinct_pairs(pairs: list[tuple[str | None, str | None]], rules: _BlockRules) -> list[str]:
+    """Each distinct (title, body) once; pages are few, so in this process."""
+    done: dict[tuple, str] = {}
+    out = []
+    for pair in pairs:
+        if pair not in done:
+            done[pair] = _long_chunk(([pair], rules))[0]
+        out.append(done[pair])
+    return out
 
 
 def _tokens(col: pl.Expr, pattern: str, prefix: str) -> pl.Expr:
@@ -103,6 +178,14 @@ def _tokens(col: pl.Expr, pattern: str, prefix: str) -> pl.Expr:
 def _phrase_regex(phrases: list[str]) -> str:
     alts = "|".join(re.escape(p.lower()) for p in sorted(phrases, key=len, reverse=True))
     return rf"\b(?:{alts})\b"
+
+
+def brand_text(texts: pl.Series, brand: Brand, min_chars: int) -> pl.Series:
+    """`text_brand`: for texts over `min_chars`, the passages that name the brand (each
+    sentence with one sentence of context); null for shorter texts."""
+    names = BrandNames(brand.terms, brand.exclude)
+    out = [None if t is None or len(t) <= min_chars else extract.brand_passages(t, names) for t in texts.to_list()]
+    return pl.Series("text_brand", out, dtype=pl.String)
 
 
 @lru_cache(maxsize=4)
@@ -168,14 +251,14 @@ def strip_chrome(text: pl.Expr, patterns: list[str]) -> pl.Expr:
     # their alternation loses (80 times slower on the benchmark's posts).
     for pattern in patterns:
         text = text.str.replace_all(f"(?i){pattern}", " ")
-    return text.str.replace_all(r"\s+", " ").str.strip_chars()
+    return squeeze_expr(text)
 
 
 def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) -> Cleaned:
     """Raw rows of one brand to clean rows, plus every dropped row with its reason."""
     raw = schema.conform(raw, "raw")
     text = pl.col("text_for_sentiment")
-    readable = strip_chrome(readable_text(pl.col("title"), pl.col("text")), settings.chrome_patterns)
+    readable = pl.lit(page_text(raw, settings))
     df = raw.with_columns((mask_pii(readable) if settings.mask_pii else readable).alias("text_for_sentiment"))
     df = df.with_columns(
         _tokens(text, URL, "").alias("urls"),
@@ -212,7 +295,7 @@ def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) 
         .then(pl.lit("hashtag_stuffed"))
         .when(campaign)
         .then(pl.lit("boilerplate"))
-        .when(~relevant_text.str.contains(_phrase_regex(brand.terms)))
+        .when(~relevant_text.str.contains(term_pattern(brand.terms)))
         .then(pl.lit("off_topic"))
         .otherwise(pl.lit(None, pl.String))
         .alias("_drop")
@@ -235,7 +318,17 @@ def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) 
     unknown = lang.is_null()
     if unknown.any():
         lang = lang.scatter(unknown.arg_true(), detect_language(canonical.filter(unknown).get_column("text_for_sentiment"), default_lang, languages))
-    canonical = canonical.with_columns(lang)
+    # A tag outside the brand's languages is checked: Mastodon's `language` is the poster's
+    # default, so English toots arrive tagged "ja". The identifier overrules it when it is
+    # confident (texts it cannot judge keep the tag). Tags in the brand's languages are
+    # trusted, which keeps the check off the busy path.
+    doubtful = (~unknown & ~lang.is_in(list(brand.languages))).fill_null(False)
+    if doubtful.any():
+        texts = canonical.filter(doubtful).get_column("text_for_sentiment")
+        tagged = lang.filter(doubtful)
+        detected = detect_language(texts, "", languages, min_confidence=0.99)
+        lang = lang.scatter(doubtful.arg_true(), pl.select(pl.when(detected == "").then(tagged).otherwise(detected)).to_series())
+    canonical = canonical.with_columns(lang, brand_text(canonical.get_column("text_for_sentiment"), brand, settings.brand_passage_chars))
 
     dropped = pl.concat(
         [

@@ -288,8 +288,13 @@ class CleaningSettings(Strict):
     mask_pii: bool = False
     spam_patterns: list[str] = []
     chrome_patterns: list[str] = []
+    chrome_block_patterns: list[str] = []  # long texts only: a short block matching one is removed whole
+    comment_section_patterns: list[str] = []  # a short block matching one opens the comments: it and all after are cut
+    long_text_chars: PositiveInt = 1000  # longer texts (and HTML pages) are cleaned block by block
+    brand_passage_chars: PositiveInt = 600  # longer texts get `text_brand`: the passages that name the brand
+    max_text_chars: PositiveInt = 20_000  # longer texts are cut to their brand passages (raw gate's limit)
 
-    @field_validator("spam_patterns", "chrome_patterns")
+    @field_validator("spam_patterns", "chrome_patterns", "chrome_block_patterns", "comment_section_patterns")
     @classmethod
     def _compiles(cls, v: list[str]) -> list[str]:
         # Checked by the engine that runs them: polars' (Rust regex) has no look-around

@@ -33,13 +33,15 @@ RAW_COLUMNS: list[Column] = [
     Column("author_reach", pl.Int64(), "Followers, karma or reputation, when the source gives it."),
     Column("engagement", pl.Int64(), "Likes + reposts, points or score, when the source gives it."),
     Column("title", pl.String(), "Post or story title, when there is one."),
-    Column("text", pl.String(), "Body text exactly as the source sent it (may hold HTML)."),
+    Column("text", pl.String(), "Body text exactly as the source sent it (may hold HTML); over `max_text_chars`, its brand passages only (`text_cut`)."),
     Column("lang_hint", pl.String(), "Language code the source declared, if any."),
     Column("raw_payload", pl.String(), "The original record as JSON, for audit."),
+    Column("text_cut", pl.Boolean(), "True when the body was over `cleaning.max_text_chars` and listen kept only the passages naming the brand (`raw_payload` holds it whole)."),
 ]
 
 CLEAN_EXTRA: list[Column] = [
-    Column("text_for_sentiment", pl.String(), "Title + text, unescaped and de-marked-up, case, punctuation, emoticons and emoji kept: what VADER reads."),
+    Column("text_for_sentiment", pl.String(), "Title + text, unescaped and de-marked-up (pages: their main content without chrome or comments), one line per paragraph; case, punctuation, emoticons and emoji kept."),
+    Column("text_brand", pl.String(), "For texts over `brand_passage_chars`: the sentences naming the brand with a sentence of context, one passage per line (original case); null for shorter texts. Scoring and routing read `coalesce(text_brand, text_for_sentiment)`."),
     Column("text_norm", pl.String(), "Lower-cased `text_for_sentiment` without URLs: for matching."),
     Column("urls", pl.List(pl.String()), "URLs found in the text."),
     Column("handles", pl.List(pl.String()), "@handles found in the text (lower-cased)."),
@@ -50,7 +52,8 @@ CLEAN_EXTRA: list[Column] = [
 ]
 
 SCORED_EXTRA: list[Column] = [
-    Column("sentiment", pl.Float64(), "VADER compound score in [-1, 1]; null when the language is not scored."),
+    Column("sentiment", pl.Float64(), "VADER compound score in [-1, 1] of `text_brand` (else the whole text); null when the language is not scored."),
+    Column("sentiment_whole", pl.Float64(), "VADER compound score of the whole `text_for_sentiment`; equals `sentiment` for short texts."),
     Column("sentiment_label", pl.String(), "positive / neutral / negative by the thresholds in config, or unscored."),
     Column("categories", pl.List(pl.String()), "Issue categories from `config/taxonomy.yaml` the mention raises."),
     Column("team", pl.String(), "The owning team: a sure taxonomy rule, else the learned router, else an analyst's correction."),

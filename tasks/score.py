@@ -27,7 +27,7 @@ from tasks.config import SentimentSettings
 from tasks.parallel import available_workers, map_chunks
 
 LEXICON = "sentiment/vader_lexicon.txt"
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|\s*\n\s*")  # a line (paragraph, heading, list item, table row) always ends one
 
 
 def nltk_data_dir() -> Path:
@@ -167,14 +167,24 @@ def score_sentiment(df: pl.DataFrame, settings: SentimentSettings, scored_langua
     """Adds `sentiment` and `sentiment_label`. Each distinct text is scored once;
     languages VADER's English lexicon cannot read are left unscored."""
     to_score = pl.col("lang").is_in(scored_languages)
-    df = df.with_columns(emoji_to_words(pl.col("text_for_sentiment")).alias("_vader_text"))
-    texts = df.filter(to_score).select("_vader_text").unique().sort("_vader_text")
+    # Long posts are judged on what they say about the brand; the whole text is scored beside it.
+    brand_text = pl.col("text_brand") if "text_brand" in df.columns else pl.lit(None, pl.String)
+    df = df.with_columns(
+        emoji_to_words(pl.coalesce(brand_text, pl.col("text_for_sentiment"))).alias("_vader_text"),
+        emoji_to_words(pl.col("text_for_sentiment")).alias("_vader_whole"),
+    )
+    wanted = df.filter(to_score)
+    texts = pl.concat([wanted.select(pl.col("_vader_text")), wanted.select(pl.col("_vader_whole").alias("_vader_text"))]).unique().sort("_vader_text")
     texts = texts.with_columns(pl.Series("sentiment", score_texts(texts.get_column("_vader_text").to_list(), settings), dtype=pl.Float64))
     s = pl.col("sentiment")
     return (
         df.join(texts, on="_vader_text", how="left")
-        .drop("_vader_text")
-        .with_columns(pl.when(to_score).then(s).otherwise(None).alias("sentiment"))
+        .join(texts.rename({"_vader_text": "_vader_whole", "sentiment": "sentiment_whole"}), on="_vader_whole", how="left")
+        .drop("_vader_text", "_vader_whole")
+        .with_columns(
+            pl.when(to_score).then(s).otherwise(None).alias("sentiment"),
+            pl.when(to_score).then(pl.col("sentiment_whole")).otherwise(None).alias("sentiment_whole"),
+        )
         .with_columns(
             pl.when(s.is_null())
             .then(pl.lit("unscored"))

@@ -3,7 +3,7 @@
     <root>/raw/source=<s>/brand=<b>/date=<YYYY-MM-DD>/part.parquet
     <root>/clean/brand=<b>/date=<d>/part.parquet
     <root>/scored/brand=<b>/date=<d>/part.parquet
-    <root>/quarantine/stage=<st>/brand=<b>/[source=<s>/]date=<d>/part.parquet
+    <root>/quarantine/stage=<st>/brand=<b>/[source=<s>/]date=<d|__HIVE_DEFAULT_PARTITION__>/part.parquet
     <root>/reports/brand=<b>/week=<YYYY-Www>/summary.{md,html,json}
     <root>/reports/brand=<b>/day=<YYYY-MM-DD>/board.{md,json}
     <root>/state/cursors/source=<s>/brand=<b>.json
@@ -41,6 +41,8 @@ from tasks import schema
 from tasks.errors import CorruptPartition, StorageError
 from tasks.locks import partition_lock
 from tasks.secrets import scrub, scrub_frame
+
+UNDATED = "__HIVE_DEFAULT_PARTITION__"  # records without a usable timestamp (quarantine only)
 
 SORT_KEYS = ["date", "mention_id"]
 
@@ -207,7 +209,9 @@ class Lake:
 
     def quarantine(self, stage: str, brand: str, day: date | None, source: str | None = None) -> Path:
         path = self.partition(f"quarantine/stage={_safe(stage)}", brand, day or date.min, source)
-        return path.parent.with_name("date=undated") / path.name if day is None else path
+        # Hive's name for a null partition value: hive-partitioned readers (polars, pyarrow,
+        # Spark) read it as a null date, where "undated" failed to parse as one.
+        return path.parent.with_name(f"date={UNDATED}") / path.name if day is None else path
 
     def report_dir(self, brand: str, week: str) -> Path:
         return self.root / "reports" / f"brand={_safe(brand)}" / f"week={_safe(week)}"

@@ -20,6 +20,7 @@ from tasks.digest import digest
 from tasks.discovery import attention_line, period_issues, ranked, without_members
 from tasks.emerging import emerging_phrases, negative_phrase_counts
 from tasks.errors import ConfigError
+from tasks.extract import quote
 from tasks.links import safe_url
 from tasks.privacy import mask_text, pseudonymise_authors
 from tasks.promises import promise_gap
@@ -92,9 +93,11 @@ def _posts(df: pl.DataFrame, n: int, mask: bool = True) -> list[dict]:
     shown = mask_text if mask else (lambda t: t)
     return [
         {
-            "text": shown(r["text_for_sentiment"] if len(r["text_for_sentiment"]) <= 400 else r["text_for_sentiment"][:397] + "..."),
+            # Long posts are quoted from the passage that names the brand, in whole sentences.
+            "text": shown(quote(r.get("text_brand") or r["text_for_sentiment"])),
+            "mention_id": r["mention_id"],
             "source": r["source"],
-            "author": r["author_handle"] or "unknown",
+            "author": shown(r["author_handle"]) or "unknown",
             "reach": r["author_reach"],
             "url": safe_url(r["url"]),  # http(s) only: no javascript: link in any report
             "sentiment": r["sentiment"],
@@ -161,7 +164,8 @@ def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: Taxonomy
             "previous_volume": round(before, 1),
             "trend": _trend(rows.height, before),
             "phrases": _phrases(rows, cat.phrases),
-            "posts": _posts(negative if cat.kind == "complaint" and not negative.is_empty() else rows, settings.posts_per_issue, settings.mask_pii),
+            # Candidates: more than shown, so a post quoted under a more pressing issue can be skipped.
+            "posts": _posts(negative if cat.kind == "complaint" and not negative.is_empty() else rows, 3 * settings.posts_per_issue, settings.mask_pii),
             "authors": _authors(negative if not negative.is_empty() else rows),
         }
         if cat.kind == "complaint" and negative.height:
@@ -171,6 +175,13 @@ def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: Taxonomy
     # Most pressing first: negative volume weighted by how negative the category is.
     issues.sort(key=lambda i: (-i["negative"] * (0.5 + i["negative_share"] / 100), i["key"]))
     praise.sort(key=lambda p: (-p["volume"], p["key"]))
+    # A post is quoted under one issue (the most pressing that holds it), not under every team's.
+    quoted: set[str] = set()
+    for issue in issues:
+        issue["posts"] = [p for p in issue["posts"] if p["mention_id"] not in quoted][: settings.posts_per_issue]
+        quoted.update(p["mention_id"] for p in issue["posts"])
+    for entry in issues + praise:
+        entry["posts"] = entry["posts"][: settings.posts_per_issue]
     return issues, praise
 
 
@@ -221,7 +232,7 @@ def build_summary(
         rows = this_week.filter(pl.col("mention_id").is_in(issue["mention_ids"].implode()))
         # The 2,000 most seen posts stand for the rest: the digest is read, not counted.
         seen = rows.sort(["dup_count", "engagement", "mention_id"], descending=[True, True, False], nulls_last=True).head(2000)
-        issue["digest"] = [mask_text(s) if settings.mask_pii else s for s in digest(seen.get_column("text_for_sentiment").to_list())]
+        issue["digest"] = [mask_text(s) if settings.mask_pii else s for s in digest(seen.select(pl.coalesce("text_brand", "text_for_sentiment")).to_series().to_list())]
     issues = [without_members(i) for i in issues]
     top_issues = [without_members(i) for i in top_issues]
 

@@ -11,11 +11,12 @@ def _readable(title, text):
 def test_markup_and_entities_go_sentiment_cues_stay():
     text = "<p>Halcyon support is GREAT!!! &lt;3 :) 😍</p><p>But the bill&#x27;s &quot;hidden fee&quot; isn&#39;t ok &amp;amp; not fair</p>"
     got = _readable(None, text)
-    assert got == "Halcyon support is GREAT!!! <3 :) 😍 But the bill's \"hidden fee\" isn't ok & not fair"
+    # Paragraphs stay apart (one line each): sentences are split within them.
+    assert got == "Halcyon support is GREAT!!! <3 :) 😍\nBut the bill's \"hidden fee\" isn't ok & not fair"
 
 
 def test_title_joined_mojibake_repaired_invisible_removed():
-    assert _readable("Halcyon One", "I\u200bâ€™m happy") == "Halcyon One I’m happy"
+    assert _readable("Halcyon One", "I\u200bâ€™m happy") == "Halcyon One\nI’m happy"
 
 
 def test_cleaning_clean_text_changes_nothing():

@@ -99,6 +99,20 @@ def fetched(
     return Fetched(unique, quarantined, seen, dropped, complete, stats or FetchStats(), state or {})
 
 
+TRACKING = re.compile(r"^(?:utm_\w+|ref|ref_source|ref_src|ref_url|share_id|rdt|correlation_id|fbclid|gclid|igshid|si|context)$", re.IGNORECASE)
+
+
+def clean_url(url: str | None) -> str | None:
+    """A link as the platform shows it: tracking parameters (`?ref=search_posts`, utm_*) removed."""
+    if not url or "?" not in url:
+        return url
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def search_terms(terms: list[str]) -> list[str]:
     """One query per term for a word-based search without OR, dropping a term another
     term already covers ("halcyon mobile" when "halcyon" is searched)."""

@@ -121,7 +121,9 @@ class _Fetch:
             author_handle=hit.get("author") or None,
             author_reach=None,  # Algolia does not carry the author's karma
             engagement=as_int(hit.get("points")),
-            title=hit.get("title") or hit.get("story_title") or None,
+            # A comment's story title is not the commenter's words: cleaning would read it as
+            # theirs (title + text). It stays in raw_payload (story_title, story_id).
+            title=None if hit.get("comment_text") else hit.get("title") or None,
             lang_hint=None,
         ))
 

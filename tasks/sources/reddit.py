@@ -29,7 +29,7 @@ from datetime import datetime
 from tasks.config import Brand, RedditSource
 from tasks.errors import SourceError
 from tasks import secrets
-from tasks.sources import Fetched, as_int, fetched, mention, parse_time, quote_term, reject, secret
+from tasks.sources import Fetched, as_int, clean_url, fetched, mention, parse_time, quote_term, reject, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json
 
 MAX_QUERY_CHARS = 512  # Reddit answers longer queries with an error
@@ -87,7 +87,7 @@ class _Found:
             permalink = post.get("permalink")
             self.rows.append(mention(
                 name, brand, post["id"], created, post.get("selftext"), child,
-                url=f"https://www.reddit.com{permalink}" if permalink else None,
+                url=clean_url(f"https://www.reddit.com{permalink}" if permalink else post.get("url")),
                 # "[deleted]" stands for any removed account: it is not a handle.
                 author_handle=author if author and author != "[deleted]" else None,
                 engagement=as_int(post.get("score")),

@@ -29,20 +29,45 @@ from datetime import datetime, timezone
 
 import feedparser
 
+from tasks.clean import _repair
 from tasks.config import Brand, RssSource
 from tasks.errors import ConfigError
-from tasks.sources import Fetched, fetched, mention, reject
+from tasks.sources import Fetched, clean_url, fetched, mention, reject
 from tasks.sources.http import FetchStats, HttpClient
+from tasks.terms import BrandNames
+
+NO_TERM = "names no brand term (title and text as read)"
+OUTSIDE = "published outside the window"
 
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8"
 
 
-def _matcher(source: RssSource, brand: Brand) -> re.Pattern:
+def _matcher(source: RssSource, brand: Brand):
+    """The brand's terms as whole words (any script), or `queries[brand]` as a regular
+    expression; either is matched on the entry as a reader sees it."""
     override = source.queries.get(brand.id)
+    if not override:
+        return BrandNames(brand.terms)
     try:
-        return re.compile(override or "|".join(re.escape(t.strip()) for t in brand.terms if t.strip()), re.IGNORECASE)
+        return re.compile(override, re.IGNORECASE)
     except re.error as e:
         raise ConfigError(f"source {source.name!r}: queries[{brand.id!r}] is not a regular expression: {e}") from None
+
+
+def readable(value: str | None) -> str:
+    """An entry's title or body as read: markup gone, entities decoded, one space between
+    words (`customer&nbsp;service`, `<b>customer</b>\n<em>service</em>`)."""
+    return " ".join((_repair(value or "") or "").split())
+
+
+def _author(entry: dict) -> str | None:
+    """The name a feed gives its author, not the e-mail address beside it ("editor@x (Jane)")."""
+    detail = entry.get("author_detail") if isinstance(entry.get("author_detail"), dict) else {}
+    name = detail.get("name") or entry.get("author")
+    if name and "@" in name:
+        inner = re.search(r"\(([^()@]+)\)", name)
+        name = inner.group(1).strip() if inner else None
+    return name or None
 
 
 def _time(entry: dict) -> datetime | None:
@@ -70,6 +95,7 @@ def fetch(source: RssSource, brand: Brand, start: datetime, end: datetime, state
     match = _matcher(source, brand)
     stats = FetchStats()
     rows, rejects, seen, complete, new_state = [], [], 0, True, {}
+    dropped: dict[str, int] = {}
     with HttpClient(source.name, source.base_url, headers={"Accept": ACCEPT}, timeout=source.timeout_seconds, retries=source.retries,
                     backoff=source.backoff_seconds, max_wait_seconds=source.max_wait_seconds, stats=stats) as client:
         for url in dict.fromkeys(source.feeds):
@@ -97,25 +123,29 @@ def fetch(source: RssSource, brand: Brand, start: datetime, end: datetime, state
             for entry in feed.entries:
                 text, lang = _text(entry)
                 title = entry.get("title")
-                if not match.search(f"{title or ''}\n{text}"):
-                    continue
+                seen += 1
                 created, native_id = _time(entry), entry.get("id") or entry.get("link")
                 if created is not None and not (start <= created < end):
-                    later = later or created >= end
+                    later = later or (created >= end and match.search(f"{readable(title)}\n{readable(text)}") is not None)
+                    dropped[OUTSIDE] = dropped.get(OUTSIDE, 0) + 1
                     continue
-                seen += 1
+                if not match.search(f"{readable(title)}\n{readable(text)}"):
+                    dropped[NO_TERM] = dropped.get(NO_TERM, 0) + 1
+                    continue
                 if not native_id or created is None:
                     problem = "entry without id or link" if not native_id else "entry without a readable published or updated date"
                     rejects.append(reject(source.name, brand.id, f"{label}: {problem}", dict(entry), created))
                     continue
                 rows.append(mention(
                     source.name, brand.id, native_id, created, text, dict(entry),
-                    url=entry.get("link"),
-                    author_handle=entry.get("author"),
+                    url=clean_url(entry.get("link")),
+                    author_handle=_author(entry),
                     title=title,
                     lang_hint=lang or feed.feed.get("language"),
                 ))
             validators = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
             if not later and any(validators.values()):
                 new_state[url] = {k: v for k, v in validators.items() if v} | {"until": end.isoformat()}
-    return fetched(rows, rejects, seen, complete=complete, stats=stats, state=new_state)
+    out = fetched(rows, rejects, seen, complete=complete, stats=stats, state=new_state)
+    out.dropped = {**out.dropped, **dropped}
+    return out

@@ -48,7 +48,8 @@ def test_fixture_hits_are_mapped(httpserver, cfg):
     got = hackernews.fetch(_source(httpserver), cfg.brand("halcyon"), START, END, {})
     comment, story = got.mentions.rows(named=True)
     assert (comment["native_id"], comment["author_handle"], comment["engagement"], comment["author_reach"]) == ("46217069", "noaht", None, None)
-    assert comment["title"] == "Why is UK mobile coverage still so patchy?"  # story_title: a comment has no title of its own
+    # A comment has no title of its own: its story's title is not the commenter's words.
+    assert comment["title"] is None and "Why is UK mobile coverage still so patchy?" in comment["raw_payload"]
     assert comment["text"].startswith("<p>Switched to Halcyon")
     assert comment["url"] == "https://news.ycombinator.com/item?id=46217069"
     assert comment["created_at"] == datetime(2026, 11, 18, 9, 12, 33, tzinfo=UTC)

@@ -46,7 +46,9 @@ def test_two_feeds_merged_and_only_the_window_and_brand_kept(httpserver, cfg):
     assert ids(f) == WANTED and f.complete
     (reason,) = f.rejects["reason"].to_list()
     assert reason == f"{src.feeds[1]}: entry without a readable published or updated date"
-    assert f.seen == 5
+    # Every entry of both feeds is counted: kept, quarantined, or dropped with its reason.
+    assert f.seen == 9 == f.mentions.height + f.rejects.height + sum(f.dropped.values())
+    assert f.dropped == {rss.OUTSIDE: 3, rss.NO_TERM: 1}
     rows = {r["native_id"]: r for r in f.mentions.iter_rows(named=True)}
     review = rows["tag:reviews.example.com,2026:review-101"]
     assert review["created_at"] == datetime(2026, 11, 18, 8, tzinfo=UTC)
