@@ -20,7 +20,8 @@ EDGE = rf"[^\p{{L}}\p{{N}}_]|[{UNSPACED}]"
 
 def alternation(terms: list[str]) -> str:
     words = sorted({t.strip().lower() for t in terms if t.strip()}, key=len, reverse=True)
-    return "|".join(re.escape(w) for w in words)
+    # A space in a term is any run of white space: a line break or a no-break space between its words.
+    return "|".join(re.escape(w).replace("\\ ", r"\s+") for w in words)
 
 
 def term_pattern(terms: list[str]) -> str:

@@ -62,11 +62,12 @@ def readable(value: str | None) -> str:
 
 def _author(entry: dict) -> str | None:
     """The name a feed gives its author, not the e-mail address beside it ("editor@x (Jane)")."""
+    raw = entry.get("author") or ""
+    named = re.search(r"\(([^()@]+)\)\s*$", raw)  # RSS <author>: "address (Name)"
     detail = entry.get("author_detail") if isinstance(entry.get("author_detail"), dict) else {}
-    name = detail.get("name") or entry.get("author")
-    if name and "@" in name:
-        inner = re.search(r"\(([^()@]+)\)", name)
-        name = inner.group(1).strip() if inner else None
+    name = named.group(1).strip() if named else detail.get("name") or raw
+    if "@" in name or "(" in name:
+        name = None
     return name or None
 
 
