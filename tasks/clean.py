@@ -130,18 +130,14 @@ def long_text(title: str | None, body: str | None, rules: _BlockRules) -> str:
     (trafilatura), chrome and bot comments removed as blocks, the comment section cut."""
     body = body or ""
     main = extract.main_text(body) if extract.BLOCK_TAGS.search(body) else None
-    blocks = extract.drop_chrome(extract.blocks_of(main if main is not None else _repair(body) or ""), rules.chrome, rules.comments, rules.spam)
+    main = _repair(main if main is not None else body) or ""
+    blocks = extract.drop_chrome(extract.blocks_of(main), rules.chrome, rules.comments, rules.spam)
     if title and title.strip():
-        blocks = [title] + blocks
-    kept = []
-    for block in blocks:
-        block = squeeze(_repair(block) or "").replace("\n", " ")
-        for p in rules.phrases:  # what the short-text path cuts, so cleaning twice changes nothing
-            block = p.sub(" ", block)
-        block = squeeze(block)
-        if block:
-            kept.append(block)
-    return "\n".join(kept)
+        blocks = [" ".join((_repair(title) or "").split())] + blocks
+    text = "\n".join(blocks)
+    for p in rules.phrases:  # what the short-text path cuts, so cleaning twice changes nothing
+        text = p.sub(" ", text)
+    return squeeze(text)
 
 
 def _long_chunk(args: tuple[list[tuple[str | None, str | None]], _BlockRules]) -> list[str]:
@@ -150,14 +146,21 @@ def _long_chunk(args: tuple[list[tuple[str | None, str | None]], _BlockRules]) -
 
 
 def page_text(df: pl.DataFrame, settings: CleaningSettings) -> pl.Series:
-    """`text_for_sentiment` before masking: long texts and pages block by block (Python),
-    the rest, nearly all posts, in polars."""
-    short = df.select(strip_chrome(readable_text(pl.col("title"), pl.col("text")), settings.chrome_patterns).alias("text_for_sentiment")).to_series()
-    long = (df.get_column("text").str.len_chars() > settings.long_text_chars).fill_null(False)
+    """`text_for_sentiment` before masking: pages (HTML with page structure) over
+    `long_text_chars` and any text over `long_plain_chars` block by block, in Python; the
+    rest, nearly every post, in polars."""
+    length = df.get_column("text").str.len_chars()
+    long = (
+        ((length > settings.long_text_chars) & df.get_column("text").str.contains(extract.BLOCK_TAGS.pattern))
+        | (length > settings.long_plain_chars)
+    ).fill_null(False)
     if not long.any():
-        return short
-    pairs = list(zip(df.filter(long).get_column("title").to_list(), df.filter(long).get_column("text").to_list()))
-    return short.scatter(long.arg_true(), pl.Series(map_distinct_pairs(pairs, _rules(settings)), dtype=pl.String))
+        return df.select(strip_chrome(readable_text(pl.col("title"), pl.col("text")), settings.chrome_patterns)).to_series()
+    short = df.filter(~long).select(strip_chrome(readable_text(pl.col("title"), pl.col("text")), settings.chrome_patterns)).to_series()
+    pages = df.filter(long)
+    done = map_distinct_pairs(list(zip(pages.get_column("title").to_list(), pages.get_column("text").to_list())), _rules(settings))
+    out = pl.Series("text_for_sentiment", [None] * df.height, dtype=pl.String)
+    return out.scatter(long.arg_true(), pl.Series(done, dtype=pl.String)).scatter((~long).arg_true(), short)
 
 
 def map_distinct_pairs(pairs: list[tuple[str | None, str | None]], rules: _BlockRules) -> list[str]:
@@ -184,8 +187,11 @@ def brand_text(texts: pl.Series, brand: Brand, min_chars: int) -> pl.Series:
     """`text_brand`: for texts over `min_chars`, the passages that name the brand (each
     sentence with one sentence of context); null for shorter texts."""
     names = BrandNames(brand.terms, brand.exclude)
-    out = [None if t is None or len(t) <= min_chars else extract.brand_passages(t, names) for t in texts.to_list()]
-    return pl.Series("text_brand", out, dtype=pl.String)
+    long = (texts.str.len_chars() > min_chars).fill_null(False)
+    out = pl.Series("text_brand", [None] * len(texts), dtype=pl.String)
+    if not long.any():
+        return out
+    return out.scatter(long.arg_true(), pl.Series([extract.brand_passages(t, names) for t in texts.filter(long).to_list()], dtype=pl.String))
 
 
 @lru_cache(maxsize=4)
@@ -261,7 +267,10 @@ def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) 
     readable = pl.lit(page_text(raw, settings))
     df = raw.with_columns((mask_pii(readable) if settings.mask_pii else readable).alias("text_for_sentiment"))
     df = df.with_columns(
-        _tokens(text, URL, "").alias("urls"),
+        _tokens(text, URL, "").list.eval(
+            # Links as the platform shows them: tracking parameters (?ref=search_posts, utm_*) out.
+            pl.element().str.replace_all(r"(?i)([?&])(?:(?:utm_\w+|ref|ref_source|ref_src|share_id|rdt|fbclid|gclid|igshid|si)=[^&#]*(?:&|$))+", "$1").str.strip_chars_end("?&")
+        ).alias("urls"),
         _tokens(text, HANDLE, "@").alias("handles"),
         _tokens(text, HASHTAG, "#").alias("hashtags"),
         normalized_text(text).alias("text_norm"),
@@ -316,18 +325,16 @@ def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) 
     # The source's own language tag where it gives one; the identifier for the rest.
     lang = canonical.select(pl.col("lang_hint").str.to_lowercase().str.extract(r"^([a-z]{2,3})\b").alias("lang")).to_series()
     unknown = lang.is_null()
-    if unknown.any():
-        lang = lang.scatter(unknown.arg_true(), detect_language(canonical.filter(unknown).get_column("text_for_sentiment"), default_lang, languages))
-    # A tag outside the brand's languages is checked: Mastodon's `language` is the poster's
-    # default, so English toots arrive tagged "ja". The identifier overrules it when it is
-    # confident (texts it cannot judge keep the tag). Tags in the brand's languages are
-    # trusted, which keeps the check off the busy path.
+    # A tag outside the brand's languages is checked too: Mastodon's `language` is the
+    # poster's default, so English toots arrive tagged "ja". The identifier overrules
+    # the tag only when it is confident; tags in the brand's languages are trusted,
+    # which keeps the check off the busy path. One identification pass for both.
     doubtful = (~unknown & ~lang.is_in(list(brand.languages))).fill_null(False)
-    if doubtful.any():
-        texts = canonical.filter(doubtful).get_column("text_for_sentiment")
-        tagged = lang.filter(doubtful)
-        detected = detect_language(texts, "", languages, min_confidence=0.99)
-        lang = lang.scatter(doubtful.arg_true(), pl.select(pl.when(detected == "").then(tagged).otherwise(detected)).to_series())
+    ask = unknown | doubtful
+    if ask.any():
+        found = detect_language(canonical.filter(ask).get_column("text_for_sentiment"), "", languages)
+        fallback = pl.select(pl.when(unknown.filter(ask)).then(pl.lit(default_lang)).otherwise(lang.filter(ask))).to_series()
+        lang = lang.scatter(ask.arg_true(), pl.select(pl.when(found == "").then(fallback).otherwise(found)).to_series())
     canonical = canonical.with_columns(lang, brand_text(canonical.get_column("text_for_sentiment"), brand, settings.brand_passage_chars))
 
     dropped = pl.concat(

@@ -290,7 +290,8 @@ class CleaningSettings(Strict):
     chrome_patterns: list[str] = []
     chrome_block_patterns: list[str] = []  # long texts only: a short block matching one is removed whole
     comment_section_patterns: list[str] = []  # a short block matching one opens the comments: it and all after are cut
-    long_text_chars: PositiveInt = 1000  # longer texts (and HTML pages) are cleaned block by block
+    long_text_chars: PositiveInt = 600  # longer HTML pages are cleaned block by block (main content, chrome blocks, comments cut)
+    long_plain_chars: PositiveInt = 2000  # and any text longer than this
     brand_passage_chars: PositiveInt = 600  # longer texts get `text_brand`: the passages that name the brand
     max_text_chars: PositiveInt = 20_000  # longer texts are cut to their brand passages (raw gate's limit)
 

@@ -1,8 +1,8 @@
 """Long-form text: the main content of web pages, page chrome removed as whole blocks,
 paragraphs and sentences as units, and the passages that name the brand.
 
-Short posts (tweets, toots, most comments) never come here: `needs_blocks` picks the
-texts that are HTML pages or long, and cleaning sends only those through Python.
+Short posts (tweets, toots, most comments) never come here: cleaning sends only HTML
+pages (`BLOCK_TAGS`) over `long_text_chars` and texts over `long_plain_chars` through Python.
 
 - `main_text` reads an HTML body with trafilatura (chosen by measurement on the
   long-form fixtures, see README "How each stage works"), which drops navigation,
@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# A body is a page when it has block structure: two or more block-level tags.
-BLOCK_TAGS = re.compile(r"(?i)<\s*(?:p|div|li|h[1-6]|tr|td|th|table|article|section|br|footer|header|nav|form)\b")
+# A body is a page when it has page structure: paragraphs alone (<p>, as Hacker News and
+# Mastodon send) are not, divisions, tables, list items, headings and sections are.
+BLOCK_TAGS = re.compile(r"(?i)<\s*(?:div|li|h[1-6]|tr|td|th|table|article|section|footer|header|nav|aside|form)\b")
 # A block this short can be furniture; longer ones are prose, whatever phrase they contain.
 CHROME_BLOCK_WORDS = 25
 # Sentence ends: after . ! ? (and their CJK forms) followed by space; a line is always a unit.
@@ -31,13 +32,6 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[]?[\w¡¿])|(?<=[。！
 # Blocks made only of ticker quotes: "BTC 58440.50", "STEEM 0.16 ▲ 2.1%", "AAPL: $187.20 (+1.3%)".
 TICKER_ITEM = r"[A-Z][A-Z0-9.]{1,9}:?\s*[$€£¥]?\s?\d[\d,]*(?:\.\d+)?\s*(?:\(?\s*[▲▼↑↓+\-−]?\s*\d+(?:[.,]\d+)?\s*%\s*\)?)?"
 TICKER_BLOCK = re.compile(rf"^\s*(?:{TICKER_ITEM}[\s|·,;/]*)+$")
-
-
-def needs_blocks(text: str | None, long_chars: int) -> bool:
-    """HTML with block structure, or long: the texts that get block-level cleaning."""
-    if not text:
-        return False
-    return len(text) > long_chars or len(BLOCK_TAGS.findall(text, 0, 20_000)) >= 2
 
 
 @lru_cache(maxsize=1)
@@ -98,7 +92,10 @@ def brand_passages(text: str, names: re.Pattern, context: int = 1) -> str | None
     """The sentences that name the brand, each with `context` sentences either side in
     its paragraph, in order, one paragraph's passage per line; None if none names it."""
     out: list[str] = []
-    for paragraph in units(text):
+    for line in text.split("\n"):
+        if not names.search(line):  # most paragraphs of a long post never name the brand
+            continue
+        paragraph = sentences(line)
         hits = [i for i, s in enumerate(paragraph) if names.search(s)]
         if not hits:
             continue

@@ -82,7 +82,7 @@ def test_bot_comments_after_an_article_do_not_make_it_spam(cfg):
 def test_chrome_blocks_go_whole_in_plain_long_text(cfg):
     text = "\n".join([
         "Archive for the 'branding' Tag",
-        "I switched to Halcyon last spring and the signal at home has been excellent ever since, even in the cellar. " * 6,
+        "I switched to Halcyon last spring and the signal at home has been excellent ever since, even in the cellar. " * 20,  # over long_plain_chars
         "Advertisements",
         "STEEM 0.16 TRX 0.13 BTC 58440.50",
         "AAPL: $187.20 (+1.3%) | MSFT 402.11 ▼ 0.4%",
