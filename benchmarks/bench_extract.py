@@ -2,15 +2,19 @@
 fixtures (tests/fixtures/longform/*.html); scored on what a reader would check:
 chrome strings that survive, brand sentences lost, and milliseconds per page.
 
-    .venv/bin/python benchmarks/bench_extract.py   (needs trafilatura, justext, readability-lxml, selectolax)
+    .venv/bin/python benchmarks/bench_extract.py
+    (trafilatura and justext come with the project; pip install readability-lxml selectolax for the others)
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
-FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures" / "longform"
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+FIXTURES = REPO / "tests" / "fixtures" / "longform"
 # What must go (page chrome, comments) and what must stay (the post's own sentences), per fixture.
 from tests.fixtures.longform.expected import CHROME, MUST_KEEP  # noqa: E402
 
@@ -45,7 +49,11 @@ def main() -> None:
     pages = {p.stem: p.read_text() for p in sorted(FIXTURES.glob("*.html"))}
     print(f"{'extractor':<14}{'chrome left':>12}{'kept lost':>11}{'ms/page':>9}")
     for name, fn in [("trafilatura", trafilatura_), ("justext", justext_), ("readability", readability_), ("selectolax", selectolax_)]:
-        fn(next(iter(pages.values())))  # imports and caches outside the timing
+        try:
+            fn(next(iter(pages.values())))  # imports and caches outside the timing
+        except ImportError as e:
+            print(f"{name:<14}not installed ({e.name}); pip install it to compare")
+            continue
         left = lost = 0
         t0 = time.perf_counter()
         for _ in range(5):

@@ -150,10 +150,11 @@ def page_text(df: pl.DataFrame, settings: CleaningSettings) -> pl.Series:
     `long_text_chars` and any text over `long_plain_chars` block by block, in Python; the
     rest, nearly every post, in polars."""
     length = df.get_column("text").str.len_chars()
-    long = (
-        ((length > settings.long_text_chars) & df.get_column("text").str.contains(extract.BLOCK_TAGS.pattern))
-        | (length > settings.long_plain_chars)
-    ).fill_null(False)
+    long = (length > settings.long_plain_chars).fill_null(False)
+    maybe = ((length > settings.long_text_chars) & ~long).fill_null(False)
+    if maybe.any():  # the tag test reads only the few texts that are long enough
+        page = df.get_column("text").filter(maybe).str.contains(extract.BLOCK_TAGS.pattern).fill_null(False)
+        long = long.scatter(maybe.arg_true(), page)
     if not long.any():
         return df.select(strip_chrome(readable_text(pl.col("title"), pl.col("text")), settings.chrome_patterns)).to_series()
     short = df.filter(~long).select(strip_chrome(readable_text(pl.col("title"), pl.col("text")), settings.chrome_patterns)).to_series()
