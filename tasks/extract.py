@@ -88,7 +88,7 @@ def units(text: str) -> list[list[str]]:
     return [ss for ss in (sentences(b) for b in text.split("\n")) if ss]
 
 
-def brand_passages(text: str, names: re.Pattern, context: int = 1) -> str | None:
+def brand_passages(text: str, names, context: int = 1) -> str | None:
     """The sentences that name the brand, each with `context` sentences either side in
     its paragraph, in order, one paragraph's passage per line; None if none names it."""
     out: list[str] = []
@@ -100,14 +100,13 @@ def brand_passages(text: str, names: re.Pattern, context: int = 1) -> str | None
         if not hits:
             continue
         keep = sorted({j for i in hits for j in range(max(0, i - context), min(len(paragraph), i + context + 1))})
-        run: list[str] = []
-        for j in keep:
-            if run and j != prev + 1:  # noqa: F821 - prev is set below before any second use
-                out.append(" ".join(run))
+        run = [keep[0]]
+        for j in keep[1:]:
+            if j != run[-1] + 1:  # a gap: separate passages
+                out.append(" ".join(paragraph[k] for k in run))
                 run = []
-            run.append(paragraph[j])
-            prev = j
-        out.append(" ".join(run))
+            run.append(j)
+        out.append(" ".join(paragraph[k] for k in run))
     return "\n".join(out) if out else None
 
 
