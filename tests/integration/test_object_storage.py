@@ -14,7 +14,8 @@ def _files(root) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix() if hasattr(p, "relative_to") else str(p): p.read_bytes()
         for p in sorted(root.rglob("*"), key=str)
-        if p.is_file() and not str(p.relative_to(root)).startswith("data_docs")
+        # Partition lock files exist beside a local lake's partitions only (tasks/locks.py).
+        if p.is_file() and not str(p.relative_to(root)).startswith("data_docs") and not p.name.endswith(".lock")
     }
 
 
