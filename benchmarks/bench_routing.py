@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as the target is per core
 
 import polars as pl
 
 from bench_scoring import sample_texts
-from common import timed
+from common import print_medians
 from tasks.clean import normalized_text
 from tasks.config import load_config
 from tasks.routing.router import load_models, route
@@ -45,11 +44,7 @@ def main() -> None:
         "router + stance model": lambda: stance(route(frame, cfg.taxonomy, cfg.settings.routing, models.team, models.corpus), cfg.settings.stance, models.stance),
     }
     print(f"{args.n:,} distinct mentions, one core, median of {args.repeat} runs")
-    medians = {name: statistics.median(timed(fn) for _ in range(args.repeat)) for name, fn in contenders.items()}
-    baseline = next(iter(medians.values()))
-    print(f"{'contender':<42} {'seconds':>8} {'mentions/s':>11} {'vs keywords':>12}")
-    for name, secs in medians.items():
-        print(f"{name:<42} {secs:>8.2f} {args.n / secs:>11,.0f} {baseline / secs:>11.2f}x")
+    print_medians(contenders, args.n, args.repeat, "keywords")
 
 
 if __name__ == "__main__":

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 
 import polars as pl
 
-from common import nltk_vader, sample_raw, timed
+from common import nltk_vader, print_medians, sample_raw
 from tasks.clean import readable_text
 from tasks.config import load_config
 from tasks.score import score_sentiment, score_texts
@@ -50,13 +49,7 @@ def main() -> None:
     score_texts(texts[:100], settings.model_copy(update={"workers": cores}))  # start the worker pool outside the timings
 
     print(f"{args.n:,} distinct texts, {cores} cores, median of {args.repeat} runs")
-    medians = {}
-    for name, fn in contenders.items():
-        medians[name] = statistics.median(timed(fn) for _ in range(args.repeat))
-    baseline = next(iter(medians.values()))
-    print(f"{'contender':<50} {'seconds':>8} {'mentions/s':>11} {'vs naive':>9}")
-    for name, secs in medians.items():
-        print(f"{name:<50} {secs:>8.2f} {args.n / secs:>11,.0f} {baseline / secs:>8.2f}x")
+    print_medians(contenders, args.n, args.repeat, "naive")
 
 
 if __name__ == "__main__":

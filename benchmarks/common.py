@@ -49,3 +49,16 @@ def peak_rss_mb() -> int:
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def print_medians(contenders: dict, n: int, repeat: int, against: str) -> None:
+    """Time each contender `repeat` times and print its median, rate over `n` items and
+    ratio to the first contender (the baseline), one row each."""
+    import statistics
+
+    medians = {name: statistics.median(timed(fn) for _ in range(repeat)) for name, fn in contenders.items()}
+    baseline = next(iter(medians.values()))
+    width = max(len(name) for name in medians) + 2
+    print(f"{'contender':<{width}} {'seconds':>8} {'mentions/s':>11} {'vs ' + against:>12}")
+    for name, secs in medians.items():
+        print(f"{name:<{width}} {secs:>8.2f} {n / secs:>11,.0f} {baseline / secs:>11.2f}x")
