@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import polars as pl
 
 from bench_summary import WEEK, build_week
-from common import peak_rss_mb
+from common import measure_in_fresh_process, peak_rss_mb
 
 
 def measure(folder: Path) -> dict:
@@ -61,7 +59,7 @@ def main() -> None:
     args.dir.mkdir(parents=True, exist_ok=True)
     if not args.reuse:
         build_week(args.n, args.dir)
-    result = json.loads(subprocess.run([sys.executable, __file__, "--measure", "--dir", str(args.dir)], check=True, capture_output=True, text=True).stdout)
+    result = measure_in_fresh_process(__file__, args.dir)
     print(
         f"issue discovery over a week of {result['mentions']:,} scored mentions ({result['complaints']:,} complaints): "
         f"{result['seconds']} s, {result['issues']} issues, peak memory {result['peak_rss_mb']} MB (whole process; "

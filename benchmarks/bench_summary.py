@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 
-from common import peak_rss_mb, sample_raw
+from common import measure_in_fresh_process, peak_rss_mb, sample_raw
 
 WEEK = "2026-W47"
 
@@ -76,7 +74,7 @@ def main() -> None:
         return
     args.dir.mkdir(parents=True, exist_ok=True)
     build_week(args.n, args.dir)
-    result = json.loads(subprocess.run([sys.executable, __file__, "--measure", "--dir", str(args.dir)], check=True, capture_output=True, text=True).stdout)
+    result = measure_in_fresh_process(__file__, args.dir)
     print(f"weekly summary of {result['mentions']:,} scored mentions: {result['seconds']} s, peak memory {result['peak_rss_mb']} MB (whole process)")
 
 

@@ -62,3 +62,14 @@ def print_medians(contenders: dict, n: int, repeat: int, against: str) -> None:
     print(f"{'contender':<{width}} {'seconds':>8} {'mentions/s':>11} {'vs ' + against:>12}")
     for name, secs in medians.items():
         print(f"{name:<{width}} {secs:>8.2f} {n / secs:>11,.0f} {baseline / secs:>11.2f}x")
+
+
+def measure_in_fresh_process(script: str, data_dir) -> dict:
+    """Run `script --measure --dir data_dir` in a new interpreter (so peak memory and
+    imports are its own) and return the JSON it prints."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, script, "--measure", "--dir", str(data_dir)], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout)
