@@ -62,8 +62,6 @@ class TextModel:
         return e / e.sum(axis=1, keepdims=True)
 
 
-TeamModel = TextModel
-
 
 def make_pipeline():
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -22,7 +22,7 @@ import polars as pl
 from tasks.clean import dedup_key, normalized_text
 from tasks.config import RoutingSettings, TaxonomyFile
 from tasks.routing.corpus import Corpus
-from tasks.routing.model import TeamModel
+from tasks.routing.model import TextModel
 from tasks.routing.rules import categories
 
 ROUTED = {
@@ -37,7 +37,7 @@ def routing_text(df: pl.DataFrame) -> pl.Expr:
     return pl.col("text_norm")
 
 
-def _model_guesses(texts: pl.Series, model: TeamModel) -> pl.DataFrame:
+def _model_guesses(texts: pl.Series, model: TextModel) -> pl.DataFrame:
     """Best team, its confidence and the runner-up (when strong) for each distinct text."""
     probs = model.probabilities(texts.to_list())
     order = np.argsort(-probs, axis=1) if len(texts) else np.zeros((0, 2), dtype=int)
@@ -58,8 +58,8 @@ def _model_guesses(texts: pl.Series, model: TeamModel) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class Models:
-    team: TeamModel
-    stance: TeamModel
+    team: TextModel
+    stance: TextModel
     corpus: Corpus
 
 
@@ -82,7 +82,7 @@ def route_and_stance(df: pl.DataFrame, cfg, models: Models, score) -> pl.DataFra
     return stance(score(routed), cfg.settings.stance, models.stance)
 
 
-def route(df: pl.DataFrame, taxonomy: TaxonomyFile, settings: RoutingSettings, model: TeamModel, corpus: Corpus | None = None) -> pl.DataFrame:
+def route(df: pl.DataFrame, taxonomy: TaxonomyFile, settings: RoutingSettings, model: TextModel, corpus: Corpus | None = None) -> pl.DataFrame:
     if df.is_empty():
         return df.with_columns([pl.lit(None, dtype).alias(name) for name, dtype in ROUTED.items()])
     text = routing_text(df)
