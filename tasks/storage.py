@@ -140,6 +140,21 @@ def _abandoned(tmp: Path) -> bool:
         return False
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (os.umask can
+    only be read by setting it, which would race with threads creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: Path, write) -> None:
     """Call write(tmp_path), fsync it, then rename onto `path`. The temporary name is
     hidden (leading dot) so globbing readers never pick it up, and names its writer
@@ -158,6 +173,9 @@ def atomic_write_bytes(path: Path, write) -> None:
         raise StorageError(f"cannot write under {path.parent}: {e.strerror or e}") from e
     try:
         write(Path(tmp))
+        # mkstemp creates 0600 whatever the umask: give the file the mode open() would,
+        # so reports on a shared lake or behind a web server can be read by others.
+        os.chmod(tmp, 0o666 & ~_umask())
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         _crash_point()

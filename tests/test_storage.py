@@ -1,4 +1,6 @@
+import os
 import re
+import stat
 from datetime import date, datetime, timedelta, timezone
 
 import polars as pl
@@ -141,3 +143,19 @@ def test_an_empty_pulse_data_dir_is_refused(monkeypatch):
     monkeypatch.setenv("PULSE_DATA_DIR", "")
     with pytest.raises(StorageError, match="PULSE_DATA_DIR is set but empty"):
         data_dir()
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_written_files_follow_the_umask(tmp_path, umask, mode):
+    """As open() would: a report on a shared lake or behind a web server is readable
+    by others when the umask says so (mkstemp alone makes every file 0600)."""
+    from tasks.storage import write_text
+
+    old = os.umask(umask)
+    try:
+        write_parquet(pl.DataFrame({"a": [1]}), tmp_path / "p" / "part.parquet")
+        write_text("# report\n", tmp_path / "reports" / "summary.md")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "p" / "part.parquet").stat().st_mode) == mode
+    assert stat.S_IMODE((tmp_path / "reports" / "summary.md").stat().st_mode) == mode
