@@ -9,13 +9,13 @@ from prefect import flow
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from flows.listen import listen_flow
-from flows.orchestration import day_bounds, publish_stages
+from flows.orchestration import day_bounds, publish_stages, range_run_name
 from flows.process import date_range, process_flow
 from tasks.ranges import check_days
 from tasks.stages import StageStats
 
 
-@flow(name="backfill", log_prints=True)
+@flow(name="backfill", flow_run_name=range_run_name, log_prints=True)
 def backfill_flow(start: date, end: date, brands: list[str] | None = None, listen: bool = True) -> list[StageStats]:
     """Re-listen (unless listen=False) and re-process every day from `start` to `end`."""
     check_days(start, end, "start", "end")

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from prefect import flow
 
 from flows.listen import listen_flow
-from flows.orchestration import day_bounds, publish_stages
+from flows.orchestration import day_bounds, publish_stages, range_run_name
 from flows.process import process_flow
 from flows.weekly_summary import build_report
 from tasks.config import load_config
@@ -20,7 +20,7 @@ def weeks_between(start: date, end: date) -> list[str]:
     return sorted({week_label(start + timedelta(days=i)) for i in range((end - start).days + 1)})
 
 
-@flow(name="demo", log_prints=True)
+@flow(name="demo", flow_run_name=range_run_name, log_prints=True)
 def demo_flow(start: date | None = None, end: date | None = None) -> dict:
     """listen -> clean -> validate -> score -> weekly summary over the sample data."""
     cfg = load_config()
@@ -33,7 +33,7 @@ def demo_flow(start: date | None = None, end: date | None = None) -> dict:
     reports: dict[str, dict[str, dict[str, str]]] = {}
     for week in weeks_between(start, end):
         for brand in cfg.brands:
-            s, paths = build_report.with_options(task_run_name=f"summary-{brand.id}-{week}")(cfg, brand.id, week)
+            s, paths = build_report(cfg, brand.id, week)
             stats.append(s)
             reports.setdefault(brand.id, {})[week] = paths
     publish_stages(stats, "demo-stages", f"What the demo did, {start} to {end}")

@@ -10,7 +10,7 @@ import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, publish_data_docs, publish_gate, publish_stages, table_artifact
+from flows.orchestration import IO_RETRIES, failure_cause, listen_run_name, listen_task_run_name, publish_gate, publish_stages, table_artifact, table_rows
 from tasks.config import Brand, Config, FileSource, load_config
 from tasks.errors import SourceBusy, SourceError
 from tasks.extract import cut_long_texts
@@ -49,17 +49,23 @@ def ensure_source_limits(source_names: list[str]) -> None:
     An existing limit is left as an operator set it (e.g. made inactive)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
+    # Read first: the server logs a traceback for every create that finds the name taken.
     with get_client(sync_client=True) as client:
         for name in source_names:
             try:
+                client.read_global_concurrency_limit_by_name(source_limit(name))
+                continue
+            except ObjectNotFound:
+                pass
+            try:
                 client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=source_limit(name), limit=1))
-            except ObjectAlreadyExists:
+            except ObjectAlreadyExists:  # another run created it since the read
                 pass
 
 
-@task(name="listen-window", cache_policy=NO_CACHE, **IO_RETRIES)
+@task(name="listen-window", task_run_name=listen_task_run_name, cache_policy=NO_CACHE, **IO_RETRIES)
 def listen_window(cfg: Config, source: FileSource, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
     """Fetch, gate and commit one window, from `start` (default: the source's cursor) to `end`.
 
@@ -123,6 +129,23 @@ def _listen_window(cfg: Config, source: FileSource, brand: Brand, start: datetim
     )
 
 
+def source_row(s: StageStats) -> dict:
+    """One listen window in the `listen-sources` artifact, in five short columns."""
+    d = s.detail
+    fetched = f"{d.get('pages', 0)} pages"
+    if d.get("retries"):
+        fetched += f", {d['retries']} retries"
+    if d.get("rate-limit waits"):
+        fetched += f", {d['rate-limit waits']} rate-limit waits ({d['waited (s)']} s)"
+    return {
+        "source": f"{s.source}/{s.brand}",
+        "mentions": f"{s.rows_out} kept, {s.quarantined} quarantined",
+        "fetched": fetched,
+        "complete": bool(d.get("complete")),
+        "error": d.get("errors") or "",
+    }
+
+
 def resolve_window(cfg: Config, lake: Lake, source: str, brand: str, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     """Explicit bounds win; otherwise from the cursor (or the default look-back) to now."""
     end = end or datetime.now(timezone.utc).replace(microsecond=0)
@@ -131,7 +154,7 @@ def resolve_window(cfg: Config, lake: Lake, source: str, brand: str, start: date
     return start, end
 
 
-@flow(name="listen", log_prints=True)
+@flow(name="listen", flow_run_name=listen_run_name, log_prints=True)
 def listen_flow(
     start: datetime | None = None,
     end: datetime | None = None,
@@ -162,7 +185,6 @@ def listen_flow(
                 continue
             windows[(source.name, brand.id)] = (lo, hi)
             futures[(source.name, brand.id)] = listen_window.with_options(
-                task_run_name=f"listen-{source.name}-{brand.id}",
                 tags=[f"source:{source.name}"],
                 retries=cfg.settings.listen.retries,
             ).submit(cfg, source, brand, start, end)
@@ -174,19 +196,20 @@ def listen_flow(
         if state.is_completed():
             stats.append(future.result())
         else:
-            failed.append({"source": source_name, "brand": brand_id, "kept": 0, "errors": state.message or state.name})
+            failed.append({"source": source_name, "brand": brand_id, "errors": failure_cause(state)})
             # Kept with the quality results, where the weekly summary reads what went wrong.
             lo, hi = windows[(source_name, brand_id)]
-            check = {"expectation": "source answered", "column": "(source)", "observed": state.message or state.name, "success": False, "severity": "critical", "rows flagged": 0}
+            check = {"expectation": "source answered", "column": "(source)", "observed": failed[-1]["errors"], "success": False, "severity": "critical", "rows flagged": 0}
             lake.write_gate("source", brand_id, lo, hi, {"suite": "source", "where": f"{source_name}/{brand_id} {lo:%Y-%m-%d %H:%M}..{hi:%Y-%m-%d %H:%M}", "checks": [check]}, source_name)
     publish_stages(stats, "listen-stages", "What listening did")
     table_artifact(
         key="listen-sources",
-        table=[{"source": s.source, "brand": s.brand, "kept": s.rows_out, "quarantined": s.quarantined, **s.detail} for s in stats]
-        + failed,
-        description="Per source and brand: pages fetched, mentions kept, rate-limit waits and errors.",
+        table=table_rows([source_row(s) for s in stats] + [
+            {"source": f"{f['source']}/{f['brand']}", "mentions": "", "fetched": "", "complete": False, "error": f["errors"]} for f in failed
+        ]),
+        description="Per source and brand: mentions kept and quarantined, pages fetched (with retries and "
+        "rate-limit waits), whether the whole window was read, and what went wrong.",
     )
-    publish_data_docs(lake, failing=bool(failed))  # before failing, so a failed gate can be read there too
     if failed:
         detail = "; ".join(f"{f['source']}/{f['brand']}: {f['errors']}" for f in failed)
         raise SourceError(f"{len(failed)} source window(s) failed, the others were committed: {detail}")

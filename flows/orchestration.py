@@ -12,11 +12,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.tasks import exponential_backoff
 
 from tasks import stages
-from tasks.errors import ConfigError, DeterministicError, StorageError
+from tasks.errors import ConfigError, DeterministicError
 from tasks.secrets import scrub, scrub_data
 from tasks.stages import StageStats
-from tasks.storage import Lake, is_remote
-from tasks.validate import GateResult, build_data_docs
+from tasks.storage import Lake
+from tasks.validate import GateResult
 
 
 def retry_transient(task, task_run, state) -> bool:
@@ -66,6 +66,123 @@ def scheduled_time(timezone_name: str = "UTC") -> datetime:
     return datetime.fromtimestamp(scheduled.timestamp(), ZoneInfo(timezone_name)) if scheduled else datetime.now(ZoneInfo(timezone_name))
 
 
+# Run names: what a run does, readable in the UI's lists (`listen 2026-11-18T00:00..2026-11-19T00:00`,
+# `process halcyon 2026-11-16..22`, `weekly-summary halcyon 2026-W47`). Prefect calls the
+# flow-run namers inside the run, where prefect.runtime holds the parameters as passed
+# (values from a deployment arrive as JSON strings); a parameter left out is shown as
+# the flow will resolve it. ASCII only: the run graph draws names in a bitmap font that
+# silently drops "→" and "…" ("2026-11-16…22" showed as "2026-11-1622").
+
+
+def _as_datetime(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value if not isinstance(value, datetime) else value.date()
+
+
+def window_label(start, end) -> str:
+    """`2026-11-18T00:00..2026-11-19T00:00` (UTC); `cursor..<end>` when the start is each source's cursor."""
+    lo = f"{_as_datetime(start):%Y-%m-%dT%H:%M}" if start else "cursor"
+    return f"{lo}..{_as_datetime(end):%Y-%m-%dT%H:%M}"
+
+
+def days_label(start, end) -> str:
+    """`2026-11-16..22`, `2026-10-30..11-02`, `2026-12-28..2027-01-03`, or one day."""
+    lo, hi = _as_date(start), _as_date(end)
+    if lo == hi:
+        return lo.isoformat()
+    tail = hi.isoformat()[8:] if (lo.year, lo.month) == (hi.year, hi.month) else hi.isoformat()[5:] if lo.year == hi.year else hi.isoformat()
+    return f"{lo.isoformat()}..{tail}"
+
+
+def _run_name(*parts) -> str:
+    return " ".join(str(p) for p in parts if p)
+
+
+def _parameters() -> dict:
+    from prefect.runtime import flow_run
+
+    return flow_run.parameters or {}
+
+
+def listen_run_name() -> str:
+    p = _parameters()
+    scope = "/".join(",".join(p.get(k) or []) for k in ("sources", "brands") if p.get(k))
+    return _run_name("listen", scope, window_label(p.get("start"), p.get("end") or scheduled_time()))
+
+
+def process_run_name() -> str:
+    p = _parameters()
+    end = _as_date(p.get("end") or scheduled_time())
+    start = p.get("start")
+    if not start:
+        from tasks.config import load_config
+
+        try:
+            start = end - timedelta(days=load_config().settings.deployments.process_lookback_days)
+        except Exception:  # a bad config fails the run itself, with its own message
+            start = end
+    return _run_name("process", ",".join(p.get("brands") or []), days_label(start, end))
+
+
+def weekly_summary_run_name() -> str:
+    p = _parameters()
+    week = p.get("week")
+    if not week:
+        from flows.weekly_summary import week_to_summarise
+        from tasks.config import load_config
+
+        try:
+            week = week_to_summarise(load_config().brand(p.get("brand")).timezone)
+        except Exception:  # an unknown brand fails the run itself, with its own message
+            week = "last week"
+    return _run_name("weekly-summary", p.get("brand"), week)
+
+
+def range_run_name() -> str:
+    """demo and backfill: the flow's name and its days (the demo's default range is config's)."""
+    from prefect.runtime import flow_run
+
+    p = _parameters()
+    if not p.get("start") and flow_run.flow_name == "demo":
+        from tasks.config import load_config
+
+        try:
+            demo = load_config().settings.demo
+            p = {"start": demo.start, "end": demo.end}
+        except Exception:  # a bad config fails the run itself, with its own message
+            pass
+    if not p.get("start"):
+        return flow_run.flow_name or "run"
+    return _run_name(flow_run.flow_name, ",".join(p.get("brands") or []), days_label(p["start"], p.get("end") or p["start"]))
+
+
+def listen_task_run_name(parameters: dict) -> str:
+    """`listen reddit/halcyon 2026-11-18T00:00..2026-11-19T00:00` (Prefect passes the task's parameters)."""
+    p = parameters
+    return _run_name("listen", f"{p['source'].name}/{p['brand'].id}", window_label(p.get("start"), p["end"]))
+
+
+def task_run_label(verb: str):
+    """A task-run namer for a per-brand task over days or a week: `clean halcyon 2026-11-16..22`,
+    `weekly-summary halcyon 2026-W47`. The same name wherever the task runs (a
+    deployment's flow run or the demo)."""
+
+    def name(parameters: dict) -> str:
+        p = parameters
+        days = p.get("days") or []
+        return _run_name(verb, getattr(p.get("brand"), "id", p.get("brand_id")), days_label(days[0], days[-1]) if days else p.get("week"))
+
+    name.__name__ = f"{verb.replace('-', '_')}_task_run_name"
+    return name
+
+
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, the day after end 00:00) in UTC: whole days, end inclusive."""
     return datetime.combine(start, time(), timezone.utc), datetime.combine(end + timedelta(days=1), time(), timezone.utc)
@@ -76,12 +193,47 @@ def artifact_key(*parts: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
 
 
+def table_rows(rows: list[dict]) -> list[dict]:
+    """Rows for a Prefect table artifact: the UI leaves a false boolean (and None) blank,
+    so booleans are spelled true/false and None is empty."""
+    return [{k: ("true" if v else "false") if isinstance(v, bool) else "" if v is None else v for k, v in r.items()} for r in rows]
+
+
+def failure_cause(state) -> str:
+    """What made a task fail, in the exception's own words ("reddit/halcyon: 401 ..."),
+    not Prefect's "Task run encountered an exception ..." wrapper."""
+    try:
+        exc = state.result(raise_on_failure=False)
+    except Exception as e:  # the result itself could not be read
+        exc = e
+    if isinstance(exc, BaseException):
+        return str(exc) or type(exc).__name__
+    return state.message or state.name
+
+
+def _check_rows(start: datetime, end: datetime, checks: list[dict]) -> list[dict]:
+    """A gate's checks in four short columns, so the table fits the artifact page: the
+    batch (the artifact's key already names the brand and source), the check, its result
+    and what was observed (row-level checks count their rows there)."""
+    whole_days = start.time() == end.time() == time()
+    batch = days_label(start, end - timedelta(days=1)) if whole_days else window_label(start, end)
+    return [
+        {
+            "batch": batch,
+            "check": c["expectation"].removeprefix("expect_") + ("" if c["column"] in (None, "(table)") else f"({c['column']})"),
+            "result": "passed" if c["success"] else f"failed ({c['severity']})",
+            "observed": c["observed"],
+        }
+        for c in checks
+    ]
+
+
 def publish_gate(gate: GateResult, where: str, brand: str, start: datetime, end: datetime, source: str | None = None, earlier: list[dict] = ()) -> list[dict]:
     """The gate's checks as a file in the lake, where the weekly summary finds the
     warnings of its week, and as a Prefect table artifact that also shows `earlier`
     rows (the batches a task gated before this one). Returns the artifact's rows."""
     Lake().write_gate(gate.suite, brand, start, end, {"suite": gate.suite, "where": where, "checks": gate.table()}, source)
-    rows = [*earlier, *({"where": where, **row} for row in gate.table())]
+    rows = [*earlier, *table_rows(_check_rows(start, end, gate.table()))]
     table_artifact(
         key=artifact_key("quality", gate.suite, *([source] if source else []), brand),
         table=rows,
@@ -89,26 +241,6 @@ def publish_gate(gate: GateResult, where: str, brand: str, start: datetime, end:
         f"{len(gate.failed_critical)} critical failures, {len(gate.warnings)} warnings.",
     )
     return rows
-
-
-def publish_data_docs(lake: Lake, failing: bool = False) -> None:
-    """Great Expectations' own report of this process's validations, under the lake (or,
-    for a lake on object storage, in ./data_docs: Great Expectations writes local files).
-
-    When the run is already failing (`failing`), the Data Docs are a courtesy: a disk
-    that is full or read-only breaks them too, and their error must not replace the
-    one that says what happened first (a StorageError naming the partition)."""
-    where = Path("data_docs") if is_remote(lake.root) else lake.root / "data_docs"
-    try:
-        index = build_data_docs(where)
-    except Exception as e:
-        if failing:
-            get_run_logger().warning("Great Expectations Data Docs not built under %s: %s: %s", where, type(e).__name__, e)
-            return
-        if isinstance(e, OSError):
-            raise StorageError(f"cannot write the Data Docs under {where}: {e.strerror or e}") from e
-        raise
-    get_run_logger().info("Great Expectations Data Docs: %s", index.resolve())
 
 
 def publish_stages(stats: list[StageStats], key: str, title: str) -> None:

@@ -19,7 +19,10 @@ import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, markdown_artifact, publish_data_docs, publish_gate, publish_stages, scheduled_time, task_runner
+from flows.orchestration import (
+    IO_RETRIES, artifact_key, day_bounds, markdown_artifact, process_run_name, publish_gate, publish_stages, scheduled_time, task_run_label,
+    task_runner,
+)
 from tasks.board import daily_boards, render_board
 from tasks.clean import clean_mentions
 from tasks.config import Brand, Config, load_config
@@ -98,7 +101,7 @@ def processed_sources(cfg: Config, lake: Lake, brand: str, days: list[date]) -> 
     return [s for s in present if s in configured]
 
 
-@task(name="clean", cache_policy=NO_CACHE, **IO_RETRIES)
+@task(name="clean", task_run_name=task_run_label("clean"), cache_policy=NO_CACHE, **IO_RETRIES)
 def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
     lake = Lake()
     stats, checked = StageStats("clean", brand.id), []
@@ -118,7 +121,7 @@ def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
     return stats
 
 
-@task(name="score", cache_policy=NO_CACHE, **IO_RETRIES)
+@task(name="score", task_run_name=task_run_label("score"), cache_policy=NO_CACHE, **IO_RETRIES)
 def score_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
     lake = Lake()
     stats, checked = StageStats("score", brand.id), []
@@ -138,7 +141,7 @@ def score_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
     return stats
 
 
-@task(name="issue-board", cache_policy=NO_CACHE, **IO_RETRIES)
+@task(name="issue-board", task_run_name=task_run_label("issue-board"), cache_policy=NO_CACHE, **IO_RETRIES)
 def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
     """A board per day, each compared with the days before it; the last day's board is
     also the brand's `issue-board-<brand>` artifact."""
@@ -162,7 +165,7 @@ def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
     return paths
 
 
-@flow(name="process", log_prints=True, task_runner=task_runner())
+@flow(name="process", flow_run_name=process_run_name, log_prints=True, task_runner=task_runner())
 def process_flow(start: date | None = None, end: date | None = None, brands: list[str] | None = None) -> list[StageStats]:
     """Clean, validate and score every brand's mentions published from `start` to `end`
     (inclusive, UTC dates). Default: the day of the run's scheduled time and the
@@ -173,22 +176,17 @@ def process_flow(start: date | None = None, end: date | None = None, brands: lis
     check_days(start, end, "start", "end")
     days = date_range(start, end)
     chosen = [cfg.brand(b) for b in brands] if brands else cfg.brands
-    cleaned = {b.id: clean_partitions.with_options(task_run_name=f"clean-{b.id}").submit(cfg, b, days) for b in chosen}
+    cleaned = {b.id: clean_partitions.submit(cfg, b, days) for b in chosen}
     scored = {
-        b.id: score_partitions.with_options(task_run_name=f"score-{b.id}").submit(cfg, b, days, wait_for=[cleaned[b.id]])
+        b.id: score_partitions.submit(cfg, b, days, wait_for=[cleaned[b.id]])
         for b in chosen
     }
     boards = {
-        b.id: issue_boards.with_options(task_run_name=f"issue-board-{b.id}").submit(cfg, b, days, wait_for=[scored[b.id]])
+        b.id: issue_boards.submit(cfg, b, days, wait_for=[scored[b.id]])
         for b in chosen
     }
-    try:
-        stats = [f.result() for f in cleaned.values()] + [f.result() for f in scored.values()]
-        for f in boards.values():
-            f.result()
-    except BaseException:
-        publish_data_docs(Lake(), failing=True)  # never masks the task's own error
-        raise
-    publish_data_docs(Lake())
+    stats = [f.result() for f in cleaned.values()] + [f.result() for f in scored.values()]
+    for f in boards.values():
+        f.result()
     publish_stages(stats, "process-stages", f"What processing did, {start} to {end}")
     return stats

@@ -13,17 +13,17 @@ from prefect import flow, task
 from prefect.events import emit_event
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, markdown_artifact, scheduled_time, table_artifact
+from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, markdown_artifact, scheduled_time, table_artifact, task_run_label, weekly_summary_run_name
 from tasks.config import Config, load_config
 from tasks.deliver import deliver, messages
 from tasks.discovery import period_issues, stored
 from tasks.spikes import spike_events
 from tasks.stages import StageStats
 from tasks.storage import Lake, lake_path, shown, write_text
-from tasks.summary import BASELINE_WEEKS, NOT_REPORTED, build_summary, render_html, render_markdown, week_days, week_label
+from tasks.summary import BASELINE_WEEKS, NOT_REPORTED, build_summary, render_html, render_markdown, render_quality_html, week_days, week_label
 
 
-@task(name="build-weekly-summary", cache_policy=NO_CACHE, **IO_RETRIES)
+@task(name="build-weekly-summary", task_run_name=task_run_label("weekly-summary"), cache_policy=NO_CACHE, **IO_RETRIES)
 def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dict[str, str]]:
     t0 = time.time()
     lake = Lake()
@@ -32,6 +32,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     this_week = lake.read("scored", brand.id, days, drop=NOT_REPORTED)
     before = lake.read("scored", brand.id, [days[0] - timedelta(days=i) for i in range(7 * BASELINE_WEEKS, 0, -1)], drop=NOT_REPORTED)
     discovered = week_issues(cfg, lake, brand, week, this_week, before)
+    gates = lake.read_gates(brand.id, *day_bounds(days[0], days[-1]))
     model = build_summary(
         brand,
         week,
@@ -42,21 +43,27 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
         taxonomy=cfg.taxonomy,
         settings=cfg.settings.summary,
         board=cfg.settings.board,
-        gates=lake.read_gates(brand.id, *day_bounds(days[0], days[-1])),
+        gates=gates,
         triage_team=cfg.settings.routing.triage_team,
         discovered=discovered,
+        brand_names={b.id: b.name for b in cfg.brands},
     )
     out = lake.report_dir(brand.id, week)
     markdown = render_markdown(model)
-    paths = {"markdown": out / "summary.md", "html": out / "summary.html", "json": out / "summary.json"}
+    paths = {"markdown": out / "summary.md", "html": out / "summary.html", "json": out / "summary.json", "quality": out / "quality.html"}
     write_text(markdown, paths["markdown"])
     write_text(render_html(model), paths["html"])
+    write_text(render_quality_html(brand.name, week, gates), paths["quality"])
     write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", paths["json"])
 
     markdown_artifact(key=artifact_key("weekly-summary", brand.id), markdown=markdown, description=f"{brand.name} {week}")
     table_artifact(
         key=artifact_key("weekly-issues", brand.id),
-        table=[{k: i[k] for k in ("label", "team_name", "team_share", "mentions", "authors", "reach", "status", "first_seen")} for i in model["top_issues"]],
+        table=[
+            {"issue": i["label"], "team": f"{i['team_name']} ({i['team_share']} %)", "mentions": f"{i['mentions']} from {i['authors']} people",
+             "status": i["status"], "first seen": i["first_seen"]}
+            for i in model["top_issues"]
+        ],
         description=f"Top issues for {brand.name}, {week}",
     )
     table_artifact(
@@ -84,7 +91,7 @@ def week_issues(cfg: Config, lake: Lake, brand, week: str, this_week, before) ->
     return found
 
 
-@task(name="deliver-weekly-summary", cache_policy=NO_CACHE)
+@task(name="deliver-weekly-summary", task_run_name=task_run_label("deliver"), cache_policy=NO_CACHE)
 def deliver_report(cfg: Config, brand_id: str, week: str, model_path: str, resend: bool) -> str:
     """Post the summary to the configured webhook; retries live in the HTTP session."""
     settings = cfg.settings.delivery
@@ -101,7 +108,7 @@ def week_to_summarise(timezone_name: str) -> str:
     return week_label(scheduled_time(timezone_name).date() - timedelta(days=7))
 
 
-@flow(name="weekly-summary", log_prints=True)
+@flow(name="weekly-summary", flow_run_name=weekly_summary_run_name, log_prints=True)
 def weekly_summary_flow(brand: str, week: str | None = None, resend: bool = False) -> dict[str, str]:
     """Write the weekly cross-team summary of `brand` for ISO `week` (e.g. 2026-W47;
     default: the last full week before the run's scheduled time) and deliver it."""
