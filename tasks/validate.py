@@ -29,7 +29,6 @@ from tasks.errors import ConfigError, QualityGateFailed
 
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 _GX_LOCK = threading.RLock()  # one ephemeral context per process, shared by threaded tasks
-_SITES: dict[Path, str] = {}  # Data Docs folder -> its site name in that context
 
 
 @dataclass
@@ -110,8 +109,7 @@ def _context():
 
 @lru_cache(maxsize=None)
 def _validation(suite_name: str):
-    """The suite registered once per process, with a validation definition so results
-    are kept for Data Docs."""
+    """The suite registered once per process, with its validation definition."""
     gx, ctx, batch_definition = _context()
     try:
         suite = ctx.suites.add(gx.ExpectationSuite(name=suite_name, expectations=load_suite(suite_name)["expectations"]))
@@ -190,22 +188,3 @@ def row_count_bounds(previous_rows: int) -> dict[str, int | None]:
     if previous_rows <= 0:
         return {"min_rows": 0, "max_rows": None}
     return {"min_rows": 1, "max_rows": previous_rows * 10}
-
-
-def build_data_docs(directory: Path) -> Path:
-    """Render the Data Docs of every validation this process ran into `directory`;
-    returns its index page. Static HTML, readable offline except for its web fonts."""
-    with _GX_LOCK:
-        _, ctx, _ = _context()
-        name = _SITES.setdefault(directory.resolve(), f"local-{len(_SITES)}")
-        if name not in ctx.get_site_names():
-            ctx.add_data_docs_site(
-                site_name=name,
-                site_config={
-                    "class_name": "SiteBuilder",
-                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory.resolve())},
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                },
-            )
-        ctx.build_data_docs(site_names=[name])
-    return directory / "index.html"

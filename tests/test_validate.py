@@ -111,13 +111,6 @@ def test_empty_frame_passes():
     assert gate.passed.is_empty() and not gate.failed_critical
 
 
-def test_data_docs_are_built_locally(tmp_path):
-    validate.run_gate(raw_frame(raw_row("1", "a")), "raw", WINDOW)
-    index = validate.build_data_docs(tmp_path / "docs")
-    assert index.is_file() and "raw" in index.read_text()
-    assert list((tmp_path / "docs" / "validations" / "raw").rglob("*.html"))
-
-
 def test_broken_suite_file_is_named(tmp_path, monkeypatch):
     (tmp_path / "raw.json").write_text("{ not json")
     monkeypatch.setattr(validate, "EXPECTATIONS_DIR", tmp_path)

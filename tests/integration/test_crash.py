@@ -56,7 +56,7 @@ def _state(lake: Path) -> dict[str, str]:
     return {
         str(p.relative_to(lake)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(lake.rglob("*"))
-        if p.is_file() and p.relative_to(lake).parts[0] != "data_docs"
+        if p.is_file()
     }
 
 

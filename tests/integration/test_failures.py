@@ -54,7 +54,8 @@ def test_a_critical_gate_stops_the_flow_before_the_next_stage(prefect_server):
     assert str(err.value).startswith("quality gate 'clean' failed for halcyon 2026-11-18..2026-11-18: expect_column_values_to_be_unique(mention_id)")
     assert not lake.partition("clean", "halcyon", day).exists(), "nothing committed past the failed gate"
     assert not lake.partition("scored", "halcyon", day).exists(), "the score stage never read the data"
-    assert (lake.root / "data_docs" / "index.html").is_file(), "the failed validation is in the Data Docs"
+    failed = [c for g in lake.read_gates("halcyon", datetime(2026, 11, 18, tzinfo=timezone.utc), datetime(2026, 11, 19, tzinfo=timezone.utc)) if g["suite"] == "clean" for c in g["checks"] if not c["success"]]
+    assert [c["expectation"] for c in failed] == ["expect_column_values_to_be_unique"], "the failed check is kept for the quality page"
 
 
 def test_an_unreadable_page_keeps_the_cursor_and_quarantines_the_body(prefect_server, config_copy, monkeypatch, httpserver):

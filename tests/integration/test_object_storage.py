@@ -15,7 +15,7 @@ def _files(root) -> dict[str, bytes]:
         p.relative_to(root).as_posix() if hasattr(p, "relative_to") else str(p): p.read_bytes()
         for p in sorted(root.rglob("*"), key=str)
         # Partition lock files exist beside a local lake's partitions only (tasks/locks.py).
-        if p.is_file() and not str(p.relative_to(root)).startswith("data_docs") and not p.name.endswith(".lock")
+        if p.is_file() and not p.name.endswith(".lock")
     }
 
 
@@ -31,7 +31,7 @@ def test_a_lake_on_object_storage_holds_what_a_local_lake_holds(prefect_server, 
         process_flow(start=date(2026, 11, 16), end=date(2026, 11, 22), brands=["halcyon"])
         return weekly_summary_flow(brand="halcyon", week="2026-W47")
 
-    monkeypatch.chdir(tmp_path)  # Data Docs of a remote lake go to ./data_docs
+    monkeypatch.chdir(tmp_path)  # nothing may land in the working directory
     monkeypatch.setenv("PULSE_DATA_DIR", str(tmp_path / "local"))
     run_all()
     monkeypatch.setenv("PULSE_DATA_DIR", "memory://pulse-lake")
@@ -45,4 +45,4 @@ def test_a_lake_on_object_storage_holds_what_a_local_lake_holds(prefect_server, 
     assert stored.keys() == local.keys()
     assert {n for n in local if stored[n] != local[n]} == set()
     assert not (tmp_path / "memory:").exists(), "nothing fell back to a local folder named after the URL"
-    assert (tmp_path / "data_docs" / "index.html").is_file()
+    assert paths["quality"].endswith("quality.html") and any(n.endswith("week=2026-W47/quality.html") for n in stored)
