@@ -97,7 +97,7 @@ def build_board(
         "brand_name": brand.name,
         "day": day.isoformat(),
         "volume": today.height,
-        "baseline_daily_volume": round(sum(d.volume for d in baseline) / max(baseline_days, 1), 1),
+        "baseline_daily_volume": round(sum(d.volume for d in baseline) / max(baseline_days, 1)),  # a count: no decimals
         "baseline_days": baseline_days,
         "negative": today.filter(pl.col("sentiment_label") == "negative").height,
         "net_sentiment": net_sentiment(today),

@@ -56,7 +56,7 @@ def find_spikes(history: pl.DataFrame, days: list[date], baseline_days: int, z: 
                 {
                     "date": day.isoformat(),
                     "mentions": today["mentions"],
-                    "usual_mentions": round(float(pl.Series(volumes).median()), 1),
+                    "usual_mentions": round(float(pl.Series(volumes).median())),
                     "negative_share_pct": round(100 * today["negative_share"], 1),
                     "usual_negative_share_pct": round(100 * float(pl.Series(shares).median()), 1) if shares else None,
                     "why": why,

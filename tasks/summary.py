@@ -161,7 +161,7 @@ def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: Taxonomy
             "volume": rows.height,
             "negative": negative.height,
             "negative_share": round(100 * negative.height / rows.height, 1),
-            "previous_volume": round(before, 1),
+            "previous_volume": round(before),  # mentions, though scaled from a baseline: a count
             "trend": _trend(rows.height, before),
             "phrases": _phrases(rows, cat.phrases),
             # Candidates: more than shown, so a post quoted under a more pressing issue can be skipped.
@@ -185,6 +185,27 @@ def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: Taxonomy
     return issues, praise
 
 
+def _handoffs(rows: pl.DataFrame, team: str, taxonomy: TaxonomyFile) -> list[dict]:
+    """Which other teams share this team's negative mentions, how many, and over which of
+    their issues: `rows` are the week's mentions routed to `team`. A team that shares
+    no complaint is not listed (a shared compliment needs no hand-off)."""
+    negative = rows.filter(pl.col("sentiment_label") == "negative")
+    out = []
+    for other, label in taxonomy.teams.items():
+        if other == team:
+            continue
+        both = negative.filter(pl.col("teams").list.contains(other))
+        if both.is_empty():
+            continue
+        counts = category_counts(both)
+        issues = sorted(
+            ((taxonomy.categories[k].label, n) for k, n in counts.items() if k in taxonomy.categories and taxonomy.categories[k].team == other),
+            key=lambda ln: (-ln[1], ln[0]),
+        )
+        out.append({"team": label, "mentions": both.height, "issues": [name for name, _ in issues[:3]]})
+    return sorted(out, key=lambda h: (-h["mentions"], h["team"]))
+
+
 BASELINE_WEEKS = 4
 
 # Scored columns no report or board shows: the raw post and ids, a third of a week's
@@ -206,13 +227,15 @@ def build_summary(
     triage_team: str = "customer_care",
     discovered: dict | None = None,
     discovery: DiscoverySettings | None = None,
+    brand_names: dict[str, str] | None = None,
 ) -> dict:
     """Everything the weekly report says, as plain data.
 
     `before` holds the brand's scored mentions of the four weeks before `week` (the
     baseline for trends, spikes and emerging phrases); `gates` are the quality-gate
     results whose windows overlap the week (as stored by the flows); `discovered` is
-    the week's tasks.discovery.period_issues (found here, with no history, if not given)."""
+    the week's tasks.discovery.period_issues (found here, with no history, if not given);
+    `brand_names` names the competitors in share of voice (default: their ids)."""
     days = week_days(week)
     if settings.pseudonymise_authors:
         this_week, before = pseudonymise_authors(this_week), pseudonymise_authors(before)
@@ -266,7 +289,7 @@ def build_summary(
         rows = this_week.filter(pl.col("teams").list.contains(team))
         if rows.is_empty() and not owned:
             continue
-        others = sorted(set(rows.get_column("teams").explode().drop_nulls().unique().to_list()) - {team})
+        handoffs = _handoffs(rows, team, taxonomy)
         teams.append(
             {
                 "team": team,
@@ -275,7 +298,7 @@ def build_summary(
                 "net_sentiment": net_sentiment(rows),
                 "issues": owned,
                 "praise": kudos[:3],
-                "shared_with": [taxonomy.teams[t] for t in others],
+                "handoffs": handoffs,
             }
         )
 
@@ -323,7 +346,7 @@ def build_summary(
         "previous_net_sentiment": prev_net,
         "net_sentiment_change": _change(net, prev_net, relative=False),
         "share_of_voice": [
-            {"brand": b, "mentions": n, "share_pct": round(100 * n / total_voice, 1) if total_voice else None}
+            {"brand": b, "name": (brand_names or {}).get(b, brand.name if b == brand.id else b), "mentions": n, "share_pct": round(100 * n / total_voice, 1) if total_voice else None}
             for b, n in [(brand.id, volume), *sorted(competitor_volume.items())]
         ],
         "unscored": this_week.filter(pl.col("sentiment_label") == "unscored").height,
@@ -338,6 +361,7 @@ def build_summary(
         "daily": daily_rows,
         "quality": quality,
         "validation": validation,
+        "checks_run": sum(len(g["checks"]) for g in gates or []),
         "emerging": emerging,
         "spikes": spikes,
         "promises": promise_gap(this_week, brand.promises),
@@ -367,7 +391,19 @@ def template_env(autoescape: bool) -> Environment:
     )
     env.filters["signed"] = lambda v, unit="": "n/a" if v is None else f"{v:+g}{unit}"
     env.filters["md"] = _md_escape
+    env.filters["handle"] = _md_handle
     return env
+
+
+def _md_handle(handle: object) -> str:
+    """An author's handle inside Markdown, as code: renderers turn `ann@mastodon.social`
+    into a mailto link otherwise. A handle that code would show wrongly (a backtick, or
+    markup, which code shows verbatim and the checks for raw HTML cannot tell apart) is
+    escaped as text instead, its @ escaped against the autolink."""
+    text = str(handle).replace("\n", " ")
+    if re.search(r"[`<>&]", text):
+        return _md_escape(text).replace("@", "\\@")
+    return f"`{text}`"
 
 
 def _md_escape(text: object) -> str:
@@ -384,3 +420,27 @@ def render_html(model: dict) -> str:
     days = model["daily"]
     peak = max((sum(d[k] for k in ("positive", "neutral", "negative", "unscored")) for d in days), default=0)
     return template_env(autoescape=True).get_template("summary.html.j2").render(**model, peak=max(peak, 1))
+
+
+def render_quality_html(brand_name: str, week: str, gates: list[dict]) -> str:
+    """The week's quality page: every stored gate result whose window overlaps the week,
+    one self-contained file beside the summary (Great Expectations' Data Docs load their
+    styles and scripts from CDNs and show an empty index offline)."""
+    order = {"source": 0, "raw": 1, "clean": 2, "scored": 3}  # pipeline order
+    runs = sorted(gates, key=lambda g: (order.get(g["suite"], 9), g["suite"], g["start"], g["where"]))
+    suites: dict[str, list[dict]] = {}
+    for g in runs:
+        suites.setdefault(g["suite"], []).append(g)
+    checks = [c for g in runs for c in g["checks"]]
+    return template_env(autoescape=True).get_template("quality.html.j2").render(
+        brand_name=brand_name,
+        week=week,
+        week_start=parse_week(week).isoformat(),
+        week_end=(parse_week(week) + timedelta(days=6)).isoformat(),
+        runs=runs,
+        suites=suites,
+        total=len(checks),
+        passed=sum(c["success"] for c in checks),
+        warnings=sum(not c["success"] and c["severity"] != "critical" for c in checks),
+        failed=sum(not c["success"] and c["severity"] == "critical" for c in checks),
+    )

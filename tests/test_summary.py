@@ -57,7 +57,10 @@ def test_headline_numbers(model):
     assert model["volume_change_pct"] == 300.0
     # 1 positive, 2 negative of 3 scored: net -33.3; last week +100.
     assert model["net_sentiment"] == -33.3 and model["net_sentiment_change"] == -133.3
-    assert model["share_of_voice"] == [{"brand": "halcyon", "mentions": 4, "share_pct": 50.0}, {"brand": "brightwave", "mentions": 4, "share_pct": 50.0}]
+    assert model["share_of_voice"] == [
+        {"brand": "halcyon", "name": "Halcyon Mobile", "mentions": 4, "share_pct": 50.0},
+        {"brand": "brightwave", "name": "brightwave", "mentions": 4, "share_pct": 50.0},  # no names given: the id
+    ]
     assert model["unscored"] == 1
     assert model["weekly_trend"] == [{"week": "2026-W46", "volume": 1, "net_sentiment": 100.0}, {"week": "2026-W47", "volume": 4, "net_sentiment": -33.3}]
 
@@ -69,7 +72,7 @@ def test_issues_teams_praise_and_quality(model):
     assert "network down" in top["label"], "labelled in the posts' own words (phrases of the same posts say it once)"
     hr = next(t for t in model["teams"] if t["team"] == "hr")
     assert hr["praise"][0]["posts"][0]["text"].startswith("Huge thanks to Priya from support")
-    assert "Customer care" in hr["shared_with"]
+    assert hr["handoffs"] == [], "HR shares a compliment with Customer care, not a complaint"
     assert {(q["reason"], q["rows"]) for q in model["quality"]} == {("duplicate (repost or cross-post)", 2), ("invalid JSON", 1)}
     assert model["attention"][0].startswith(f"{top['label']}: 2 mentions from 2 people (new), owned by Product & operations (100 % of its mentions), SLA 4 h")
     product = next(t for t in model["teams"] if t["team"] == "product_ops")
@@ -102,7 +105,7 @@ def test_html_is_self_contained(model):
     parser = Refs()
     html = render_html(model)
     parser.feed(html)
-    assert parser.refs == {"https://social.example/@bob/1"}, "no reference but the links to the posts themselves"
+    assert parser.refs == {"https://social.example/@bob/1", "quality.html"}, "no reference but the posts and the quality page beside it"
     assert not parser.tags & {"script", "link", "img", "iframe", "object"}
     assert "url(" not in html and "@import" not in html
 
