@@ -33,11 +33,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 # The Prefect UI (and API, and scheduler) over the same database the demo and the CLI
 # write to. PREFECT_API_DATABASE_CONNECTION_URL puts it on PostgreSQL (see README).
+# `make ui PORT=4300` for another port: the UI's API URL must follow it, or the pages
+# load from PORT and then ask 4200 for their data.
+PORT = 4200
 ui: $(STAMP)
-	$(BIN)/prefect server start --host 127.0.0.1
+	PREFECT_SERVER_API_PORT=$(PORT) PREFECT_UI_API_URL=http://127.0.0.1:$(PORT)/api \
+	  $(BIN)/prefect server start --host 127.0.0.1 --port $(PORT)
 
 # Deployments and workers talk to the server `make ui` started, unless told otherwise.
-deploy worker: export PREFECT_API_URL ?= http://127.0.0.1:4200/api
+deploy worker: export PREFECT_API_URL ?= http://127.0.0.1:$(PORT)/api
 
 # Register prefect.yaml's deployments (refused if it disagrees with config/).
 deploy: $(STAMP)
