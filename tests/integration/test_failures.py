@@ -1,5 +1,6 @@
 """What a user sees when a stage cannot go on: one failing source, one failed gate."""
 
+import json
 from datetime import date, datetime, timezone
 
 import polars as pl
@@ -36,6 +37,19 @@ def test_a_failing_source_does_not_take_the_others_down(prefect_server, config_c
     assert lake.read_cursor("reddit", "halcyon") == datetime(2026, 11, 19, tzinfo=UTC)
     (failure,) = [g for g in lake.read_gates("halcyon", datetime(2026, 11, 18, tzinfo=UTC), datetime(2026, 11, 19, tzinfo=UTC)) if g["suite"] == "source"]
     assert "missing.jsonl" in failure["checks"][0]["observed"], "the weekly summary's data quality will list the failed source"
+
+    # What the UI shows: the listen-sources table names the cause, in five columns.
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:
+        (artifact,) = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["listen-sources"])), sort=ArtifactSort.CREATED_DESC, limit=1)
+    rows = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+    assert all(len(r) <= 5 for r in rows)
+    (failed,) = [r for r in rows if r["source"] == "hackernews/halcyon"]
+    assert failed["complete"] == "false" and "missing.jsonl" in failed["error"] and not failed["error"].startswith("Task run")
+    assert {r["complete"] for r in rows if r is not failed} == {"true"}
 
 
 def test_a_critical_gate_stops_the_flow_before_the_next_stage(prefect_server):
