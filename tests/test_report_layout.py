@@ -130,5 +130,5 @@ def test_markdown_breaks_are_paragraphs(cfg):
     md = render_markdown(_week(cfg))
     lines = md.splitlines()
     for i, line in enumerate(lines):
-        if line.startswith("Playbook:") or line.startswith("Hand-offs"):
+        if line.startswith(("Playbook:", "Hand-offs", "In their words:", "Digest, in their words:")):
             assert lines[i - 1] == "", f"{line[:40]!r} runs on from the line before"
