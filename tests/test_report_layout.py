@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from tasks.issues import stance
+from tasks.stance import stance
 from tasks.summary import build_summary, render_html, render_markdown, render_quality_html
 from tests.browser import chromium
 from tests.test_summary import _scored
@@ -25,7 +25,7 @@ LONG_URL = "https://forum.example/threads/" + "halcyon-outage-" * 12 + "12345678
 LONG_HANDLE = "someone.with.a.rather.long.handle@mastodon.example.social"
 
 
-def _week(cfg, empty: bool = False):
+def _week(cfg, models, empty: bool = False):
     rows, previous = [], []
     for d in range(7):
         day = MONDAY + timedelta(days=d)
@@ -40,7 +40,7 @@ def _week(cfg, empty: bool = False):
                      "categories": ["employee_praise", "customer_service"], "teams": ["customer_care", "hr"], "author_handle": "cy"})
         previous.append({"day": day - timedelta(days=7), "text_for_sentiment": "Halcyon network down", "sentiment": -0.5, "sentiment_label": "negative",
                          "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "ann"})
-    this_week, last_week = stance(_scored(rows), cfg.taxonomy), stance(_scored(previous), cfg.taxonomy)
+    this_week, last_week = (stance(_scored(r), cfg.settings.stance, models.stance) for r in (rows, previous))
     if empty:
         this_week, last_week = this_week.clear(), last_week.clear()
     quarantine = pl.DataFrame({"stage": ["clean"], "disposition": ["dropped"], "reason": ["duplicate of aaa"]})
@@ -74,8 +74,8 @@ def _measure(browser, html: str, width: int) -> dict:
 
 
 @pytest.mark.parametrize("empty", [False, True], ids=["busy week", "empty week"])
-def test_the_report_fits_a_phone_without_sideways_scrolling(cfg, browser, empty):
-    html = render_html(_week(cfg, empty))
+def test_the_report_fits_a_phone_without_sideways_scrolling(cfg, models, browser, empty):
+    html = render_html(_week(cfg, models, empty))
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     for width in (400, 1280):
         m = _measure(browser, html, width)
@@ -94,8 +94,8 @@ def test_the_quality_page_fits_a_phone(cfg, browser):
     assert m["scrollWidth"] <= m["innerWidth"]
 
 
-def test_the_report_reads_right(cfg):
-    model = _week(cfg)
+def test_the_report_reads_right(cfg, models):
+    model = _week(cfg, models)
     html, md = render_html(model), render_markdown(model)
     # Counts are whole numbers wherever they are shown.
     assert all(isinstance(i["previous_volume"], int) for i in model["top_issues"])
@@ -115,8 +115,8 @@ def test_the_report_reads_right(cfg):
     assert 'href="quality.html"' in html
 
 
-def test_an_empty_week_says_so(cfg):
-    model = _week(cfg, empty=True)
+def test_an_empty_week_says_so(cfg, models):
+    model = _week(cfg, models, empty=True)
     html, md = render_html(model), render_markdown(model)
     for text in (html, md):
         assert "No mentions of Halcyon Mobile are in the lake for this week." in text
@@ -124,10 +124,10 @@ def test_an_empty_week_says_so(cfg):
         assert "No validation checks ran on this week's data." in text
 
 
-def test_markdown_breaks_are_paragraphs(cfg):
+def test_markdown_breaks_are_paragraphs(cfg, models):
     """A single newline is no line break in Markdown: lines meant to stand apart are
     separated by a blank line (the Prefect UI's renderers join them otherwise)."""
-    md = render_markdown(_week(cfg))
+    md = render_markdown(_week(cfg, models))
     lines = md.splitlines()
     for i, line in enumerate(lines):
         if line.startswith(("Playbook:", "Hand-offs", "In their words:", "Digest, in their words:")):
