@@ -98,8 +98,8 @@ def test_the_report_reads_right(cfg, models):
     model = _week(cfg, models)
     html, md = render_html(model), render_markdown(model)
     # Counts are whole numbers wherever they are shown.
-    assert all(isinstance(i["previous_volume"], int) for i in model["top_issues"])
-    assert "mentions last week)" in html and ".0 mentions" not in html
+    assert all(isinstance(i[k], int) for i in model["top_issues"] for k in ("mentions", "authors", "reach", "previous_mentions"))
+    assert isinstance(model["previous_volume"], int) and ".0 mentions" not in html
     # Brand names, not ids, in share of voice.
     assert "share of voice: Brightwave" in html and "share of voice: brightwave" not in html
     assert "Halcyon Mobile" in md and "Brightwave" in md

@@ -9,9 +9,11 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from prefect.client.schemas.schedules import IntervalSchedule
 
 from tasks.config import REPO_ROOT, load_config
 from tests.integration.prefect_server import _free_port, _start_server, _stop
@@ -141,8 +143,8 @@ def test_deployed_flows_run_on_a_worker_from_the_command_line(operator):
 def test_schedules_create_runs_that_a_worker_completes(operator):
     """What the product is for: nobody presses anything. After `pulse deploy` the server's
     scheduler lays out upcoming runs for every scheduled deployment, and a run the
-    scheduler started (the listen schedule shortened to every 10 s, for the test) is
-    picked up by `pulse worker` and completes."""
+    scheduler started (the listen schedule moved to fall due within seconds, for the
+    test) is picked up by `pulse worker` and completes."""
     env, _ = operator
     cfg = load_config()
     scheduled = ["listen/scheduled", *(f"weekly-summary/{b.id}" for b in cfg.brands)]
@@ -160,20 +162,19 @@ def test_schedules_create_runs_that_a_worker_completes(operator):
         local = first.expected_start_time.astimezone(__import__("zoneinfo").ZoneInfo(cfg.brands[0].timezone))
         assert (local.isoweekday(), local.hour, local.minute) == (1, 8, 0), local
 
-        from datetime import timedelta
-
-        from prefect.client.schemas.schedules import IntervalSchedule
-
         listen = client.read_deployment_by_name("listen/scheduled")
         (schedule,) = listen.schedules
-        client.update_deployment_schedule(listen.id, schedule.id, schedule=IntervalSchedule(interval=timedelta(seconds=10)))
+        # Due 15 s from now and every 90 s after: a few chances within the wait, but never
+        # the pile-up a seconds-long interval makes (each listen run also triggers a
+        # process run, and on a busy two-core machine SQLite then refuses submissions
+        # with 503s until the worker gives up on them).
+        anchor = datetime.now(timezone.utc) + timedelta(seconds=15)
+        client.update_deployment_schedule(listen.id, schedule.id, schedule=IntervalSchedule(interval=timedelta(seconds=90), anchor_date=anchor))
 
-        # Every 10 s the scheduler offers another run: on a busy machine the server may
-        # refuse one submission (503), so wait for one that completes.
-        deadline, done, ended = time.monotonic() + 240, [], []
+        deadline, done, ended = time.monotonic() + 300, [], []
         while time.monotonic() < deadline and not done:
             ended = [r for r in _runs_of(client, "listen/scheduled") if r.auto_scheduled and r.state_type.value in TERMINAL]
             done = [r for r in ended if r.state_name == "Completed"]
             time.sleep(2)
-        assert done, f"no scheduled listen run completed within 4 minutes: {[(r.name, r.state_name, r.state.message) for r in ended]}"
+        assert done, f"no scheduled listen run completed within 5 minutes: {[(r.name, r.state_name, r.state.message) for r in ended]}"
         print(f"scheduled run {done[0].name!r} expected at {done[0].expected_start_time}, started {done[0].start_time}, ended {done[0].state_name}")
