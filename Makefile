@@ -12,6 +12,9 @@ BENCH_STAMP := $(VENV)/.installed-bench
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PULSE_DATA_DIR ?= $(CURDIR)/data
+# The demo and the tests start a temporary Prefect server: Prefect waits 20 s for it, which a
+# busy two-core machine (or a first run migrating a fresh database) overruns.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
 .PHONY: demo test install ui deploy worker clean-data constraints bench
 
