@@ -60,8 +60,9 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     table_artifact(
         key=artifact_key("weekly-issues", brand.id),
         table=[
+            # Four columns: a fifth is cut off beside the Prefect UI's side panel at 1400 px.
             {"issue": i["label"], "team": f"{i['team_name']} ({i['team_share']} %)", "mentions": f"{i['mentions']} from {i['authors']} people",
-             "status": i["status"], "first seen": i["first_seen"]}
+             "status": i["status"] if i["status"] == "new" else f"{i['status']} (since {i['first_seen']})"}
             for i in model["top_issues"]
         ],
         description=f"Top issues for {brand.name}, {week}",

@@ -101,7 +101,7 @@ def main() -> None:
                 print(f"  {s['storyline']:<14}{s['complaints']:>5}  not found")
                 continue
             print(f"  {s['storyline']:<14}{s['complaints']:>5}  {'own issue' if s['own_issue'] else 'MIXED    '} recall {s['recall']:.2f} precision {s['precision']:.2f} "
-                  f"{s['status']:<8} team {s['team']}{'' if s['routed_right'] else ' (intended ' + s['intended_team'] + ')'}  “{s['issue']}”")
+                  f"{s['status']:<8} team {s['team']}{'' if s['routed_right'] else ' (intended ' + (s['intended_team'] or 'none') + ')'}  “{s['issue']}”")
     stories = [s for r in results for s in r["storylines"] if s["complaints"] >= MIN_STORYLINE]
     own = sum(bool(s.get("own_issue")) for s in stories)
     routed = sum(bool(s.get("routed_right")) for s in stories)
