@@ -99,9 +99,9 @@ def _cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list
         .sort(["copies", "first"], descending=[True, False])
     )
     n = texts.height
-    brand_words = sorted({w.lower() for term in ignore for w in re.findall(r"[A-Za-z0-9']+", term)})
+    brand_words = sorted({w.lower() for term in ignore for w in re.findall(r"[^\W_][\w']*", term)})
     vectorizer = TfidfVectorizer(
-        token_pattern=r"(?u)\b[a-z0-9][a-z0-9']+\b",  # "4g" and "5g" stay words
+        token_pattern=r"(?u)\b[^\W_][\w']+\b",  # "4g" and "5g" stay words, and "nächsten" one word
         ngram_range=(1, 2),
         min_df=2 if n >= 20 else 1,
         max_df=0.5 if n >= 20 else 1.0,
@@ -167,7 +167,7 @@ def _labels(members: pl.DataFrame, ignore: list[str], top: int = 3) -> dict[int,
     pairs = phrase_posts(members, sizes=(1, 2, 3), text="text", words=80)
     if pairs.is_empty():
         return {}
-    ignored = {w.lower() for term in ignore for w in re.findall(r"[A-Za-z0-9']+", term)}
+    ignored = {w.lower() for term in ignore for w in re.findall(r"[^\W_][\w']*", term)}
     info = members.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("post"), "cluster", "copies")
     counts = (
         pairs.join(info, on="post")
@@ -201,9 +201,16 @@ def _labels(members: pl.DataFrame, ignore: list[str], top: int = 3) -> dict[int,
         chosen: list[tuple[dict, set, set]] = []
         for phrase, mentions in group.select("phrase", "mentions").iter_rows():
             words, mine = set(phrase.split()), posts[(cluster[0], phrase)]
+            # A longer phrase holding a chosen one, in a good part of its posts, says more
+            # ("esim activation" for "esim", which is in every post of its issue and
+            # would otherwise leave nothing else to say).
+            wider = next((k for k, (_, w, p) in enumerate(chosen) if w < words and len(mine & p) >= 0.4 * len(p)), None)
+            if wider is not None and not any(words <= w for _, w, _ in chosen):
+                chosen[wider] = ({"phrase": phrase, "mentions": int(mentions)}, words, mine)
+                continue
             # "esim activation" beside "esim activation failed", or "automated system
             # kept" beside "system kept sending" in the same posts: one of them says it.
-            if any(words <= w or w <= words or len(mine & p) >= 0.8 * min(len(mine), len(p)) for _, w, p in chosen):
+            if any(words <= w or w <= words or len(mine & p) >= 0.8 * max(len(mine), len(p)) for _, w, p in chosen):
                 continue
             chosen.append(({"phrase": phrase, "mentions": int(mentions)}, words, mine))
             if len(chosen) == top:

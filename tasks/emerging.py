@@ -26,10 +26,17 @@ STOPWORDS = sorted(
 NEGATIONS = ["no", "not", "never", "can't", "cannot", "won't", "didn't", "doesn't", "isn't", "wasn't", "cant", "dont"]
 
 
-# A word may hold digits ("4g", "5g", "120hz"): stripping them made "4G and 5G" read
-# "g and g". Any other run of non-space characters (punctuation, emoji) is a break: a
-# phrase never spans one, so "smells. rather" is no phrase.
-WORD_OR_BREAK = r"[a-z0-9](?:[a-z0-9']*[a-z0-9])?|[^\sa-z0-9]+"  # a quote mark ends a word: 'activating' is activating
+# A word is letters of any script that spaces words, and may hold digits ("4g", "5g",
+# "120hz": stripping them made "4G and 5G" read "g and g"; ASCII-only words made
+# "nächsten" read "n"). Any other run of non-space characters (punctuation, emoji, and
+# scripts written without spaces, whose runs are whole sentences) is a break: a phrase
+# never spans one, so "smells. rather" is no phrase.
+_UNSPACED = r"\p{Han}--\p{Hiragana}--\p{Katakana}--\p{Thai}"
+_LETTER = rf"[\p{{L}}\p{{N}}--{_UNSPACED}]"
+WORD = rf"^{_LETTER}"
+WORD_OR_BREAK = (  # a quote mark ends a word: 'activating' is activating
+    rf"{_LETTER}(?:[\p{{L}}\p{{N}}'--{_UNSPACED}]*{_LETTER})?|[^\s\p{{L}}\p{{N}}]+|[\p{{L}}\p{{N}}]+"
+)
 
 
 def phrase_posts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3), text: str = "text_norm", words: int = 150) -> pl.DataFrame:
@@ -50,7 +57,7 @@ def _grams(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3), text: str = "text_
         .explode("tok")
         .drop_nulls("tok")
     )
-    is_word = pl.col("tok").str.contains(r"^[a-z0-9]")
+    is_word = pl.col("tok").str.contains(WORD)
     tokens = tokens.with_columns(pl.when(is_word).then(pl.col("tok")).alias("tok"))  # a break is a null
     grams = []
     for n in sizes:

@@ -69,6 +69,29 @@ def test_labels_are_whole_phrases_never_fragments(cfg):
     assert not any(p.endswith(" no") or "all halcyon" in p for p in phrases), "a phrase never spans a comma"
 
 
+def test_labels_keep_words_of_any_alphabet_whole(cfg):
+    """German and Russian complaints are found and labelled in their own whole words
+    (ASCII-only words made "Kündigung unmöglich" read "ndigung unm", and found no
+    Russian issue at all)."""
+    german = ["Halcyon Rückerstattung für März verweigert, Kündigung unmöglich", "Kündigung unmöglich bei Halcyon, Rückerstattung verweigert",
+              "Halcyon: Rückerstattung verweigert und Kündigung unmöglich", "Rückerstattung verweigert! Halcyon, Kündigung unmöglich",
+              "Kündigung unmöglich, Rückerstattung verweigert, danke Halcyon"]
+    russian = ["Halcyon нет связи третий день", "нет связи у Halcyon третий день", "третий день нет связи, Halcyon", "Halcyon опять нет связи третий день"]
+    for texts in (german, russian):
+        issues = discover(_week([(t, ["product_ops"], []) for t in texts]), "complaint", SETTINGS, cfg.taxonomy, ["Halcyon"], min_mentions=3)
+        assert len(issues) == 1, texts[0]
+        words = {w for p in issues[0]["phrases"] for w in p["phrase"].split()}
+        vocabulary = {w.lower().strip(",.:!") for t in texts for w in t.split()}
+        assert words and words <= vocabulary, f"label words that are not whole words of the posts: {words - vocabulary}"
+
+
+def test_a_word_in_every_post_does_not_make_the_whole_label(cfg):
+    """A word all of an issue's posts share ("points") gives way to the longer phrases
+    that hold it, instead of silencing every other phrase."""
+    points = next(i for i in discover(_two_issues(), "complaint", SETTINGS, cfg.taxonomy, ["Halcyon"], min_mentions=3) if "points" in i["label"])
+    assert len(points["phrases"]) >= 2, points["phrases"]
+
+
 def test_the_same_issue_next_day_is_recognised_and_a_gone_one_resolved(cfg):
     monday = period_issues(_two_issues(), None, "2026-11-16", SETTINGS, cfg.taxonomy, ["Halcyon"], 3, True)
     assert {i["status"] for i in monday["issues"]} == {"new"}
