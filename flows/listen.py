@@ -11,12 +11,12 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.orchestration import IO_RETRIES, failure_cause, listen_run_name, listen_task_run_name, publish_gate, publish_stages, table_artifact, table_rows
-from tasks.config import Brand, Config, FileSource, load_config
+from tasks.config import Brand, Config, SourceSettings, load_config
 from tasks.errors import SourceBusy, SourceError
 from tasks.extract import cut_long_texts
 from tasks.quarantine import to_quarantine
 from tasks.ranges import check_window
-from tasks.sources import connector
+from tasks.sources.registry import connector
 from tasks.stages import StageStats
 from tasks.storage import Lake
 from tasks.validate import Check, run_gate
@@ -66,7 +66,7 @@ def ensure_source_limits(source_names: list[str]) -> None:
 
 
 @task(name="listen-window", task_run_name=listen_task_run_name, cache_policy=NO_CACHE, **IO_RETRIES)
-def listen_window(cfg: Config, source: FileSource, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
+def listen_window(cfg: Config, source: SourceSettings, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
     """Fetch, gate and commit one window, from `start` (default: the source's cursor) to `end`.
 
     Two listen runs may overlap (a slow run and the next schedule, or a manual run):
@@ -88,14 +88,14 @@ def listen_window(cfg: Config, source: FileSource, brand: Brand, start: datetime
         ) from None
 
 
-def _listen_window(cfg: Config, source: FileSource, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
+def _listen_window(cfg: Config, source: SourceSettings, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
     t0 = time.time()
     lake = Lake()
     start, end = resolve_window(cfg, lake, source.name, brand.id, start, end)
     if end <= start:
         # Another run committed this window while this one waited for the source.
         return StageStats("listen", brand.id, source.name, spans=[(t0, time.time())], detail={"pages": 0, "complete": True, "errors": ""})
-    fetched = connector(source.kind)(source, brand, start, end, lake.read_source_state(source.name, brand.id))
+    fetched = connector(source.kind).fetch(source, brand, start, end, lake.read_source_state(source.name, brand.id))
     fetched.mentions = cut_long_texts(fetched.mentions, brand, cfg.settings.cleaning.max_text_chars)
     gate = run_gate(fetched.mentions, "raw", {"earliest": start, "latest": min(end, datetime.now(timezone.utc))}, rejected_before=fetched.rejects.height)
     if not fetched.complete:  # shown with the gate's checks, so the weekly summary lists it too

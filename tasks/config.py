@@ -11,13 +11,16 @@ import re
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
 
 from tasks.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tasks.sources.registry import SourcesFile
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FILES = ("brands.yaml", "sources.yaml", "taxonomy.yaml", "settings.yaml")
@@ -84,39 +87,22 @@ class BrandsFile(Strict):
         return brands
 
 
-FieldSpec = str | list[str]
+class SourceSettings(Strict):
+    """What every source's settings share. Each connector module (tasks/sources/) owns
+    its own model, a subclass with a `kind` literal; tasks/sources/registry.py lists them."""
 
-
-class FieldMap(Strict):
-    """Native field (dotted path, or a list to sum/join) for each canonical column."""
-
-    native_id: str
-    created_at: str
-    text: FieldSpec
-    title: FieldSpec | None = None
-    author_handle: str | None = None
-    author_reach: FieldSpec | None = None
-    engagement: FieldSpec | None = None
-    url: str | None = None
-    lang: str | None = None
-
-
-class FileSource(Strict):
     name: str = Field(pattern=SLUG)
-    kind: Literal["file"]
     enabled: bool = True
-    path: Path
-    format: Literal["jsonl", "csv"] | None = None  # default: from the file's suffix
-    fields: FieldMap
-    url_template: str | None = None
+
+    def at(self, root: Path) -> "SourceSettings":
+        """These settings with their paths resolved against the config folder."""
+        return self
 
 
-class ApiSource(Strict):
+class ApiSource(SourceSettings):
     """Settings every API connector shares. Secrets are never here: only the names of
     the environment variables that hold them (`*_env`)."""
 
-    name: str = Field(pattern=SLUG)
-    enabled: bool = True
     base_url: str
     timeout_seconds: float = Field(20.0, gt=0)
     retries: int = Field(4, ge=0, le=10)  # per request, on 429 / 5xx / connection errors
@@ -126,74 +112,13 @@ class ApiSource(Strict):
     page_size: PositiveInt = 100
     max_window_hours: PositiveInt | None = None  # longer windows are split (APIs cap hits per query)
     queries: dict[str, str] = {}  # brand id -> the query in this API's own syntax, overriding the brand's terms
+    # The replay twin: a folder of recorded responses (sample_data/payloads/<kind>/). When
+    # set, the connector runs as it would live but its HTTP client answers from the folder,
+    # never the network, and no credentials are needed.
+    replay: Path | None = None
 
-
-class HackerNewsSource(ApiSource):
-    kind: Literal["hackernews"]
-    base_url: str = "https://hn.algolia.com/api/v1"
-    tags: list[Literal["story", "comment"]] = ["story", "comment"]
-    max_window_hours: PositiveInt | None = 24  # Algolia returns at most 1,000 hits per query
-
-
-class RedditSource(ApiSource):
-    kind: Literal["reddit"]
-    base_url: str = "https://oauth.reddit.com"
-    token_url: str = "https://www.reddit.com/api/v1/access_token"
-    client_id_env: str = "REDDIT_CLIENT_ID"
-    client_secret_env: str = "REDDIT_CLIENT_SECRET"
-
-
-class MastodonSource(ApiSource):
-    kind: Literal["mastodon"]
-    base_url: str = "https://mastodon.social"  # one source per instance
-    token_env: str | None = "MASTODON_TOKEN"  # status search needs a token; hashtag timelines do not
-    hashtags: bool = True
-    search: bool = True
-
-
-class BlueskySource(ApiSource):
-    kind: Literal["bluesky"]
-    base_url: str = "https://bsky.social/xrpc"
-    handle_env: str = "BLUESKY_HANDLE"
-    app_password_env: str = "BLUESKY_APP_PASSWORD"
-
-
-class StackExchangeSource(ApiSource):
-    kind: Literal["stackexchange"]
-    base_url: str = "https://api.stackexchange.com/2.3"
-    sites: list[str] = Field(["stackoverflow"], min_length=1)
-    key_env: str | None = "STACKEXCHANGE_KEY"  # optional: raises the daily quota
-
-
-class GitHubSource(ApiSource):
-    kind: Literal["github"]
-    base_url: str = "https://api.github.com"  # or https://<host>/api/v3 for GitHub Enterprise
-    token_env: str | None = "GITHUB_TOKEN"  # optional: raises the rate limit
-
-
-class RssSource(ApiSource):
-    kind: Literal["rss"]
-    base_url: str = ""
-    feeds: list[str] = Field(min_length=1)
-
-
-Source = Annotated[
-    FileSource | HackerNewsSource | RedditSource | MastodonSource | BlueskySource | StackExchangeSource | GitHubSource | RssSource,
-    Field(discriminator="kind"),
-]
-
-
-class SourcesFile(Strict):
-    sources: list[Source] = Field(min_length=1)
-
-    @field_validator("sources")
-    @classmethod
-    def _unique(cls, sources: list) -> list:
-        names = [s.name for s in sources]
-        for i, n in enumerate(names):
-            if n in names[:i]:
-                raise ValueError(f"source name {n!r} is used twice (sources.{names.index(n)} and sources.{i}): names must be unique")
-        return sources
+    def at(self, root: Path) -> "ApiSource":
+        return self.model_copy(update={"replay": (root / self.replay).resolve()}) if self.replay else self
 
 
 class Category(Strict):
@@ -417,10 +342,10 @@ class SettingsFile(Strict):
 class Config:
     """All of config/, validated. Paths inside are resolved against the config folder."""
 
-    def __init__(self, root: Path, brands: BrandsFile, sources: SourcesFile, taxonomy: TaxonomyFile, settings: SettingsFile):
+    def __init__(self, root: Path, brands: BrandsFile, sources: "SourcesFile", taxonomy: TaxonomyFile, settings: SettingsFile):
         self.root = root
         self.brands = brands.brands
-        self.sources = [s.model_copy(update={"path": (root / s.path).resolve()}) if isinstance(s, FileSource) else s for s in sources.sources]
+        self.sources: list[SourceSettings] = [s.at(root) for s in sources.sources]
         self.taxonomy = taxonomy
         self.settings = settings
         if settings.routing.triage_team not in taxonomy.teams:
@@ -436,7 +361,7 @@ class Config:
     def brand_ids(self) -> list[str]:
         return [b.id for b in self.brands]
 
-    def enabled_sources(self, names: list[str] | None = None) -> list["Source"]:
+    def enabled_sources(self, names: list[str] | None = None) -> list[SourceSettings]:
         known = {s.name: s for s in self.sources}
         if names:
             unknown = [n for n in names if n not in known]
@@ -473,13 +398,12 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-SOURCE_KINDS = ("file", "hackernews", "reddit", "mastodon", "bluesky", "stackexchange", "github", "rss")
-
-
 def _explain(path: Path, err: ValidationError) -> ConfigError:
+    from tasks.sources.registry import REGISTRY
+
     first = err.errors()[0]
     # Tagged unions put the tag in the location ("sources.0.file.colour"): a user wrote "sources.0.colour".
-    loc = [p for p in first["loc"] if p not in SOURCE_KINDS]
+    loc = [p for p in first["loc"] if p not in REGISTRY]
     msg = first["msg"].removeprefix("Value error, ")
     value = first.get("input")
     # A model-level check's input is a whole mapping: naming the key says enough.
@@ -495,6 +419,9 @@ def _explain(path: Path, err: ValidationError) -> ConfigError:
 
 
 def load_config(path: str | Path | None = None) -> Config:
+    # The sources file's model is the union of every connector's settings: the registry owns it.
+    from tasks.sources.registry import SourcesFile
+
     root = config_dir(path).resolve()
     if not root.is_dir():
         raise ConfigError(f"{root}: config folder not found (set PULSE_CONFIG to a folder holding {', '.join(FILES)})")

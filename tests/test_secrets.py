@@ -14,7 +14,10 @@ import pytest
 from werkzeug import Response
 
 from tasks import secrets
-from tasks.config import BlueskySource, MastodonSource, StackExchangeSource, load_config
+from tasks.config import load_config
+from tasks.sources.bluesky import BlueskySource
+from tasks.sources.mastodon import MastodonSource
+from tasks.sources.stackexchange import StackExchangeSource
 from tasks.errors import SourceError
 from tasks.sources import bluesky, mastodon, stackexchange
 from tasks.storage import Lake, read_parquet, write_text

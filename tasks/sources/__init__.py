@@ -1,4 +1,10 @@
-"""Connectors: one module per source kind, one interface.
+"""Connectors: one module per source kind, one interface (`Connector` below).
+
+Each connector module owns its settings model (`Settings`, a subclass of
+tasks.config.ApiSource or SourceSettings with a `kind` literal), its `fetch`, and its
+recorded responses (sample_data/payloads/<kind>/, served by the replay twin in
+tasks/sources/replay.py). tasks/sources/registry.py lists the modules: adding a source is
+a new module, one line there, and its test.
 
 A connector's `fetch(source, brand, start, end, state)` returns the mentions of one
 brand published in [start, end) as canonical raw rows, plus the records it could not
@@ -13,7 +19,6 @@ Connectors build rows with `mention()` and `reject()` below, and speak HTTP thro
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
@@ -21,16 +26,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
 from tasks import schema, secrets
-from tasks.config import SOURCE_KINDS, Brand
 from tasks.errors import ConfigError
 from tasks.sources.http import FetchStats
 
-MODULES = {"file": "file_import"}
+if TYPE_CHECKING:
+    from tasks.config import Brand, SourceSettings
 
 
 @dataclass
@@ -44,14 +49,15 @@ class Fetched:
     state: dict[str, Any] = field(default_factory=dict)  # kept for the next window (ETags, native cursors)
 
 
-Fetch = Callable[..., Fetched]  # fetch(source, brand, start, end, state: dict) -> Fetched
+class Connector(Protocol):
+    """A connector module, as the registry sees it."""
 
+    # Its settings in sources.yaml; the `kind` literal names the connector.
+    Settings: type[SourceSettings]
 
-def connector(kind: str) -> Fetch:
-    if kind not in SOURCE_KINDS:
-        raise ConfigError(f"no connector for source kind {kind!r}")
-    module = importlib.import_module(f"tasks.sources.{MODULES.get(kind, kind)}")
-    return module.fetch
+    def fetch(self, source: Any, brand: Brand, start: datetime, end: datetime, state: dict[str, Any] | None = None) -> Fetched:
+        """The brand's mentions published in [start, end), and what could not be used."""
+        ...
 
 
 def mention(source: str, brand: str, native_id: Any, created_at: datetime, text: str | None, payload: Any, **fields: Any) -> dict:
@@ -184,10 +190,18 @@ def parse_time(value: Any) -> datetime | None:
     return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
-def secret(name: str | None, source: str, required: bool = True) -> str | None:
-    """A credential from the environment variable config names; never from a file."""
+REPLAY_CREDENTIAL = "replayed"  # what a replayed source sends where a live one sends its secret
+
+
+def secret(source: Any, key: str, required: bool = True) -> str | None:
+    """A credential from the environment variable the source's `key` setting names; never
+    from a file. A replayed source needs none: it runs as a live one with every credential
+    set (Mastodon's status search included), and recorded responses ignore them."""
+    name = getattr(source, key)
     value = os.environ.get(name) if name else None
     secrets.register(value)  # scrubbed from every message, log line and file from now on
+    if getattr(source, "replay", None) is not None:
+        return value or REPLAY_CREDENTIAL
     if required and not value:
-        raise ConfigError(f"source {source!r} needs the environment variable {name} (see README: enabling sources)")
+        raise ConfigError(f"source {source.name!r} needs the environment variable {name} (see README: enabling sources)")
     return value

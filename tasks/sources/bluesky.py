@@ -25,12 +25,23 @@ its own tight limit (30 per 5 minutes, 300 a day per account).
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Literal
 
-from tasks.config import Brand, BlueskySource
-from tasks.errors import SourceError
 from tasks import secrets
+from tasks.config import ApiSource, Brand
+from tasks.errors import SourceError
 from tasks.sources import Fetched, fetched, mention, parse_time, quote_term, reject, search_terms, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json
+
+
+class BlueskySource(ApiSource):
+    kind: Literal["bluesky"]
+    base_url: str = "https://bsky.social/xrpc"
+    handle_env: str = "BLUESKY_HANDLE"
+    app_password_env: str = "BLUESKY_APP_PASSWORD"
+
+
+Settings = BlueskySource
 
 PAGE_LIMIT = 100  # searchPosts' maximum
 
@@ -114,15 +125,14 @@ def _walk(client: HttpClient, q: str, source: BlueskySource, brand: Brand, start
 
 
 def fetch(source: BlueskySource, brand: Brand, start: datetime, end: datetime, state: dict | None = None) -> Fetched:
-    handle = secret(source.handle_env, source.name, required=True)
-    password = secret(source.app_password_env, source.name, required=True)
+    handle = secret(source, "handle_env", required=True)
+    password = secret(source, "app_password_env", required=True)
     override = source.queries.get(brand.id)
     queries = [override] if override else [quote_term(t) for t in search_terms(brand.terms)]
 
     stats = FetchStats()
     rows, rejects, seen, complete = [], [], 0, True
-    with HttpClient(source.name, source.base_url, timeout=source.timeout_seconds, retries=source.retries,
-                    backoff=source.backoff_seconds, max_wait_seconds=source.max_wait_seconds, stats=stats) as client:
+    with HttpClient.for_source(source, stats) as client:
         client.session.headers["Authorization"] = f"Bearer {_session(client, source, handle, password)}"
         for q in queries:
             n, ok = _walk(client, q, source, brand, start, end, rows, rejects)

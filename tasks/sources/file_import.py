@@ -15,11 +15,42 @@ import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from tasks.config import Brand, FieldMap, FileSource
+from tasks.config import Brand, SourceSettings, Strict
 from tasks.errors import DeterministicError, SourceError
 from tasks.sources import Fetched, fetched, mention, parse_time, reject
+
+
+FieldSpec = str | list[str]
+
+
+class FieldMap(Strict):
+    """Native field (dotted path, or a list to sum/join) for each canonical column."""
+
+    native_id: str
+    created_at: str
+    text: FieldSpec
+    title: FieldSpec | None = None
+    author_handle: str | None = None
+    author_reach: FieldSpec | None = None
+    engagement: FieldSpec | None = None
+    url: str | None = None
+    lang: str | None = None
+
+
+class FileSource(SourceSettings):
+    kind: Literal["file"]
+    path: Path
+    format: Literal["jsonl", "csv"] | None = None  # default: from the file's suffix
+    fields: FieldMap
+    url_template: str | None = None
+
+    def at(self, root: Path) -> "FileSource":
+        return self.model_copy(update={"path": (root / self.path).resolve()})
+
+
+Settings = FileSource
 
 csv.field_size_limit(10**8)  # exported blog posts and pasted logs are long
 

@@ -28,11 +28,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
-from tasks.config import Brand, GitHubSource
+from tasks.config import ApiSource, Brand
 from tasks.errors import SourceError
 from tasks.sources import Fetched, fetched, mention, parse_time, quote_term, reject, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload
+
+
+class GitHubSource(ApiSource):
+    kind: Literal["github"]
+    base_url: str = "https://api.github.com"  # or https://<host>/api/v3 for GitHub Enterprise
+    token_env: str | None = "GITHUB_TOKEN"  # optional: raises the rate limit
+
+
+Settings = GitHubSource
 
 MAX_OPERATORS, MAX_QUERY_CHARS = 5, 256  # GitHub's limits on the search text
 SEARCH_CAP = 1_000  # results search pages through at most
@@ -166,17 +176,14 @@ class _Search:
 
 
 def fetch(source: GitHubSource, brand: Brand, start: datetime, end: datetime, state: dict | None = None) -> Fetched:
-    token = secret(source.token_env, source.name, required=False)
+    token = secret(source, "token_env", required=False)
     headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     stats = FetchStats()
     step = timedelta(hours=source.max_window_hours) if source.max_window_hours else end - start
     try:
-        with HttpClient(
-            source.name, source.base_url, headers=headers, timeout=source.timeout_seconds, retries=source.retries,
-            backoff=source.backoff_seconds, max_wait_seconds=source.max_wait_seconds, stats=stats,
-        ) as client:
+        with HttpClient.for_source(source, stats, headers=headers) as client:
             search = _Search(client, source, brand, start, end, stats)
             for text in queries(source, brand):
                 lo = start

@@ -23,11 +23,23 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from tasks.config import Brand, HackerNewsSource
+from pydantic import PositiveInt
+
+from tasks.config import ApiSource, Brand
 from tasks.sources import Fetched, as_int, epoch_ceil, fetched, mention, parse_time, queries, reject, windows
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload
+
+
+class HackerNewsSource(ApiSource):
+    kind: Literal["hackernews"]
+    base_url: str = "https://hn.algolia.com/api/v1"
+    tags: list[Literal["story", "comment"]] = ["story", "comment"]
+    max_window_hours: PositiveInt | None = 24  # Algolia returns at most 1,000 hits per query
+
+
+Settings = HackerNewsSource
 
 ALGOLIA_CAP = 1000  # paginationLimitedTo on the HN index
 SMALLEST_SPLIT = timedelta(minutes=1)
@@ -130,10 +142,7 @@ class _Fetch:
 
 def fetch(source: HackerNewsSource, brand: Brand, start: datetime, end: datetime, state: dict | None = None) -> Fetched:
     stats = FetchStats()
-    with HttpClient(
-        source.name, source.base_url, timeout=source.timeout_seconds, retries=source.retries,
-        backoff=source.backoff_seconds, max_wait_seconds=source.max_wait_seconds, stats=stats,
-    ) as client:
+    with HttpClient.for_source(source, stats) as client:
         run = _Fetch(source, brand, start, end, client, stats)
         for query in queries(source, brand):
             for lo, hi in windows(start, end, source.max_window_hours):

@@ -11,6 +11,10 @@ rate limits handled in one place.
   MalformedPayload with (the start of) the text, so the connector can quarantine it and
   mark the window incomplete. A read that stalls ends at the timeout, never hangs.
 
+With `replay` (a folder of recorded responses, tasks/sources/replay.py) the client
+answers from the recordings instead of the network, through the same retries and
+rate-limit handling; the waits are counted, not slept.
+
 Secrets travel in headers where the API allows; every message and log line goes
 through tasks/secrets.py's scrubber anyway (Stack Exchange's key is a query parameter,
 and urllib3's retry warning prints the URL).
@@ -21,6 +25,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable
 
 import requests
@@ -94,11 +99,13 @@ class HttpClient:
         max_wait_seconds: float = 300.0,
         max_response_bytes: int = 50 * 2**20,
         stats: FetchStats | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
+        replay: Path | None = None,
     ):
         self.source, self.base_url, self.timeout = source, base_url.rstrip("/"), timeout
         self.stats = stats or FetchStats()
-        self.sleep, self.max_wait, self.max_bytes = sleep, max_wait_seconds, max_response_bytes
+        self.sleep = sleep or (_skip if replay else time.sleep)
+        self.max_wait, self.max_bytes = max_wait_seconds, max_response_bytes
         self._not_before = 0.0
         retry = _CountingRetry(
             total=retries,
@@ -113,8 +120,25 @@ class HttpClient:
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})})
         adapter = HTTPAdapter(max_retries=retry)
+        if replay is not None:
+            from tasks.sources.replay import ReplayAdapter, recordings
+
+            adapter = ReplayAdapter(recordings(replay), retry, self._retry_wait)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+
+    @classmethod
+    def for_source(cls, source: Any, stats: FetchStats, headers: dict[str, str] | None = None) -> "HttpClient":
+        """The client an API source's settings (tasks.config.ApiSource) ask for."""
+        return cls(
+            source.name, source.base_url, headers=headers, timeout=source.timeout_seconds, retries=source.retries,
+            backoff=source.backoff_seconds, max_wait_seconds=source.max_wait_seconds, stats=stats, replay=source.replay,
+        )
+
+    def _retry_wait(self, seconds: float) -> None:
+        # A replayed Retry-After or backoff: counted with the rate-limit waits.
+        self.stats.waited_seconds += seconds
+        self.sleep(seconds)
 
     def close(self) -> None:
         self.session.close()
@@ -172,6 +196,10 @@ class HttpClient:
     def back_off(self, seconds: float) -> None:
         """An API asked for a pause in its body (Stack Exchange's `backoff`)."""
         self._not_before = max(self._not_before, time.time() + min(seconds, self.max_wait))
+
+
+def _skip(seconds: float) -> None:
+    """A replay's sleep: the wait is counted in FetchStats, not taken."""
 
 
 def parse_json(response: requests.Response) -> Any:

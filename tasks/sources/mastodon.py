@@ -28,13 +28,25 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Literal
 from urllib.parse import parse_qs, quote, urlparse
 
 import requests
 
-from tasks.config import Brand, MastodonSource
+from tasks.config import ApiSource, Brand
 from tasks.sources import Fetched, fetched, mention, parse_time, quote_term, reject, search_terms, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json
+
+
+class MastodonSource(ApiSource):
+    kind: Literal["mastodon"]
+    base_url: str = "https://mastodon.social"  # one source per instance
+    token_env: str | None = "MASTODON_TOKEN"  # status search needs a token; hashtag timelines do not
+    hashtags: bool = True
+    search: bool = True
+
+
+Settings = MastodonSource
 
 PAGE_LIMIT = 40  # the most Mastodon returns per page on both endpoints
 
@@ -109,7 +121,7 @@ def _walk(client: HttpClient, path: str, params: dict, label: str, source: Masto
 
 def fetch(source: MastodonSource, brand: Brand, start: datetime, end: datetime, state: dict | None = None) -> Fetched:
     override = source.queries.get(brand.id)
-    token = secret(source.token_env, source.name, required=source.search and not source.hashtags)
+    token = secret(source, "token_env", required=source.search and not source.hashtags)
     if override:
         tags, searches = [t.lower() for t in re.findall(r"#(\w+)", override)], [override]
     else:
@@ -127,8 +139,7 @@ def fetch(source: MastodonSource, brand: Brand, start: datetime, end: datetime, 
     stats = FetchStats()
     rows, rejects, seen, complete = [], [], 0, True
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    with HttpClient(source.name, source.base_url, headers=headers, timeout=source.timeout_seconds, retries=source.retries,
-                    backoff=source.backoff_seconds, max_wait_seconds=source.max_wait_seconds, stats=stats) as client:
+    with HttpClient.for_source(source, stats, headers=headers) as client:
         for path, params, label in walks:
             n, ok = _walk(client, path, params, label, source, brand, start, end, rows, rejects)
             seen, complete = seen + n, complete and ok

@@ -25,12 +25,24 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
-from tasks.config import Brand, RedditSource
-from tasks.errors import SourceError
 from tasks import secrets
+from tasks.config import ApiSource, Brand
+from tasks.errors import SourceError
 from tasks.sources import Fetched, as_int, clean_url, fetched, mention, parse_time, quote_term, reject, secret
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload, parse_json
+
+
+class RedditSource(ApiSource):
+    kind: Literal["reddit"]
+    base_url: str = "https://oauth.reddit.com"
+    token_url: str = "https://www.reddit.com/api/v1/access_token"
+    client_id_env: str = "REDDIT_CLIENT_ID"
+    client_secret_env: str = "REDDIT_CLIENT_SECRET"
+
+
+Settings = RedditSource
 
 MAX_QUERY_CHARS = 512  # Reddit answers longer queries with an error
 PAGE_LIMIT = 100
@@ -152,16 +164,13 @@ def _scrub(message: str, *secrets: str | None) -> str:
 
 
 def fetch(source: RedditSource, brand: Brand, start: datetime, end: datetime, state: dict | None = None) -> Fetched:
-    client_id = secret(source.client_id_env, source.name, required=True)
-    client_secret = secret(source.client_secret_env, source.name, required=True)
+    client_id = secret(source, "client_id_env", required=True)
+    client_secret = secret(source, "client_secret_env", required=True)
     stats = FetchStats()
     found = _Found(source, brand, start, end)
     token = None
     try:
-        with HttpClient(
-            source.name, source.base_url, timeout=source.timeout_seconds, retries=source.retries, backoff=source.backoff_seconds,
-            max_wait_seconds=source.max_wait_seconds, stats=stats,
-        ) as client:
+        with HttpClient.for_source(source, stats) as client:
             token = _token(client, source, client_id, client_secret)
             for query in queries(source, brand):
                 _search(client, token, query, found, stats)

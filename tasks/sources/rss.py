@@ -26,15 +26,26 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import datetime, timezone
+from typing import Literal
 
 import feedparser
+from pydantic import Field
 
 from tasks.clean import _repair
-from tasks.config import Brand, RssSource
+from tasks.config import ApiSource, Brand
 from tasks.errors import ConfigError
 from tasks.sources import Fetched, clean_url, fetched, mention, reject
 from tasks.sources.http import FetchStats, HttpClient
 from tasks.terms import BrandNames
+
+
+class RssSource(ApiSource):
+    kind: Literal["rss"]
+    base_url: str = ""
+    feeds: list[str] = Field(min_length=1)
+
+
+Settings = RssSource
 
 NO_TERM = "names no brand term (title and text as read)"
 OUTSIDE = "published outside the window"
@@ -97,8 +108,7 @@ def fetch(source: RssSource, brand: Brand, start: datetime, end: datetime, state
     stats = FetchStats()
     rows, rejects, seen, complete, new_state = [], [], 0, True, {}
     dropped: dict[str, int] = {}
-    with HttpClient(source.name, source.base_url, headers={"Accept": ACCEPT}, timeout=source.timeout_seconds, retries=source.retries,
-                    backoff=source.backoff_seconds, max_wait_seconds=source.max_wait_seconds, stats=stats) as client:
+    with HttpClient.for_source(source, stats, headers={"Accept": ACCEPT}) as client:
         for url in dict.fromkeys(source.feeds):
             known = state.get(url) if isinstance(state.get(url), dict) else {}
             label = url.split("?")[0]  # a private feed's key may sit in its query string

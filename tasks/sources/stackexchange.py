@@ -26,11 +26,23 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from tasks.config import Brand, StackExchangeSource
+from pydantic import Field
+
+from tasks.config import ApiSource, Brand
 from tasks.sources import Fetched, as_int, epoch_ceil, fetched, mention, parse_time, queries, reject, secret, windows
 from tasks.sources.http import FetchStats, HttpClient, MalformedPayload
+
+
+class StackExchangeSource(ApiSource):
+    kind: Literal["stackexchange"]
+    base_url: str = "https://api.stackexchange.com/2.3"
+    sites: list[str] = Field(["stackoverflow"], min_length=1)
+    key_env: str | None = "STACKEXCHANGE_KEY"  # optional: raises the daily quota
+
+
+Settings = StackExchangeSource
 
 LOCALISED = {"ru", "es", "pt", "ja"}  # the non-English Stack Overflows: the site says the language
 
@@ -124,11 +136,8 @@ class _Fetch:
 
 def fetch(source: StackExchangeSource, brand: Brand, start: datetime, end: datetime, state: dict | None = None) -> Fetched:
     stats = FetchStats()
-    key = secret(source.key_env, source.name, required=False)
-    with HttpClient(
-        source.name, source.base_url, timeout=source.timeout_seconds, retries=source.retries,
-        backoff=source.backoff_seconds, max_wait_seconds=source.max_wait_seconds, stats=stats,
-    ) as client:
+    key = secret(source, "key_env", required=False)
+    with HttpClient.for_source(source, stats) as client:
         run = _Fetch(source, brand, start, end, client, key)
         for site in source.sites:
             for q in queries(source, brand):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import BlueskySource
+from tasks.sources.bluesky import BlueskySource
 from tasks.errors import ConfigError, SourceError
 from tasks.sources import bluesky
 from tasks.storage import Lake, days_between

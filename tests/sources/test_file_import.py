@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import FileSource
+from tasks.sources.file_import import FileSource
 from tasks.errors import SourceError
 from tasks.sources import file_import, parse_time
 

@@ -6,7 +6,8 @@ from urllib.parse import parse_qs
 import pytest
 from werkzeug import Response
 
-from tasks.config import Brand, GitHubSource
+from tasks.config import Brand
+from tasks.sources.github import GitHubSource
 from tasks.errors import SourceError
 from tasks.sources import github
 from tasks.storage import Lake

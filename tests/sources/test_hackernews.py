@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from werkzeug import Request, Response
 
-from tasks.config import HackerNewsSource
+from tasks.sources.hackernews import HackerNewsSource
 from tasks.errors import SourceError
-from tasks.sources import connector, hackernews
+from tasks.sources import hackernews
+from tasks.sources.registry import connector
 from tasks.storage import Lake
 
 UTC = timezone.utc
@@ -161,7 +162,7 @@ def test_same_window_twice_commits_one_copy(httpserver, cfg, tmp_path):
     source, brand = _source(httpserver), cfg.brand("halcyon")
     lake = Lake(tmp_path)
     for _ in range(2):
-        f = connector("hackernews")(source, brand, START, END, {})
+        f = connector("hackernews").fetch(source, brand, START, END, {})
         lake.merge_window("raw", brand.id, source.name, START, END, f.mentions, "raw")
     back = Lake(tmp_path).read("raw", brand.id, [START.date()], sources=[source.name])
     assert sorted(back["native_id"].to_list()) == ["46216500", "46217069"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import MastodonSource
+from tasks.sources.mastodon import MastodonSource
 from tasks.errors import ConfigError, SourceError
 from tasks.sources import mastodon
 from tasks.storage import Lake, days_between

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 import pytest
 from werkzeug import Response
 
-from tasks.config import RedditSource
+from tasks.sources.reddit import RedditSource
 from tasks.errors import ConfigError, SourceError
 from tasks.sources import reddit
 from tasks.storage import Lake

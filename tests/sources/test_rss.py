@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import RssSource
+from tasks.sources.rss import RssSource
 from tasks.errors import SourceError
 from tasks.sources import rss
 from tasks.storage import Lake, days_between

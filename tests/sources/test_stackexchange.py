@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from werkzeug import Request, Response
 
-from tasks.config import StackExchangeSource
+from tasks.sources.stackexchange import StackExchangeSource
 from tasks.errors import SourceError
-from tasks.sources import connector, stackexchange
+from tasks.sources import stackexchange
+from tasks.sources.registry import connector
 from tasks.storage import Lake
 
 UTC = timezone.utc
@@ -166,7 +167,7 @@ def test_same_window_twice_commits_one_copy(httpserver, cfg, tmp_path):
     source, brand = _source(httpserver), cfg.brand("halcyon")
     lake = Lake(tmp_path)
     for _ in range(2):
-        f = connector("stackexchange")(source, brand, START, END, {})
+        f = connector("stackexchange").fetch(source, brand, START, END, {})
         lake.merge_window("raw", brand.id, source.name, START, END, f.mentions, "raw")
     back = Lake(tmp_path).read("raw", brand.id, [START.date()], sources=[source.name])
     assert sorted(back["native_id"].to_list()) == ["android:1", "android:2"]
