@@ -10,8 +10,9 @@ paging, cursors, rate-limit and Retry-After handling) while HttpClient mounts
      "response": {"status": 200, "headers": {"X-RateLimit-Remaining": "0", ...},
                   "json": {...} | "text": "..." | "body_file": "search_advanced.json"}}
 
-A request matches an interaction when the method and URL path are equal (the host is
-not compared, so a test server or another base_url replays the same files) and every
+A request matches an interaction when the method and URL path are equal (the host and a
+trailing slash are not compared, so a test server or another base_url replays the same
+files) and every
 query parameter the recording names has the request's value: the recording names the
 parameters that matter (the query, the window, the page or cursor) and leaves out the
 ones that do not (page sizes, keys, `raw_json`). Of the matches, the one naming the most
@@ -67,7 +68,7 @@ class Recordings:
         query = parse_qs(parts.query, keep_blank_values=True)
         matches = [
             i for i in self.interactions
-            if i.method == method.upper() and i.path == parts.path and all(query.get(k) == v for k, v in i.query.items())
+            if i.method == method.upper() and i.path.rstrip("/") == parts.path.rstrip("/") and all(query.get(k) == v for k, v in i.query.items())
         ]
         if not matches:
             return None
