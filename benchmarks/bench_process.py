@@ -210,7 +210,8 @@ def generate_lake(n: int, seed: int, lake_root: Path) -> dict:
     exports = lake_root / "exports"
     exports.mkdir(parents=True, exist_ok=True)
     start, end = gen.START, gen.START + timedelta(days=gen.DAYS)
-    sources = {s.name: s for s in cfg.enabled_sources() if s.kind == "file"}
+    # Each source's export as a file import; Hacker News's is `hackernews-export` (the demo replays it through the API connector).
+    sources = {s.name.removesuffix("-export"): s for s in cfg.sources if s.kind == "file"}
     rows = {}
     for src in gen.SOURCES:
         path = gen.write_file(rng, exports, src, [r for r in records if r["src"] == src])

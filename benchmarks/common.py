@@ -5,24 +5,24 @@ from __future__ import annotations
 
 import resource
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
 
 
 def sample_raw(brand_ids: list[str] | None = None) -> pl.DataFrame:
-    """The bundled sample's raw mentions of the given brands (default all), read by the
-    file connector the way `listen` reads them. Only enabled file sources: the API
-    sources in config are disabled and would need the network."""
+    """The bundled sample's raw mentions of the given brands (default all), read by each
+    enabled source's connector over the demo's span the way `listen` reads them: file
+    imports, and API connectors answered by their replay twins. The live API sources in
+    config are disabled and would need the network."""
+    from flows.orchestration import day_bounds
     from tasks.config import load_config
-    from tasks.sources import file_import
+    from tasks.sources.registry import connector
 
     cfg = load_config()
     brands = [cfg.brand(b) for b in brand_ids] if brand_ids else cfg.brands
-    start, end = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
-    sources = [s for s in cfg.enabled_sources() if s.kind == "file"]
-    return pl.concat([file_import.fetch(s, b, start, end).mentions for s in sources for b in brands])
+    start, end = day_bounds(cfg.settings.demo.start, cfg.settings.demo.end)
+    return pl.concat([connector(s.kind).fetch(s, b, start, end, {}).mentions for s in cfg.enabled_sources() for b in brands], how="diagonal_relaxed")
 
 
 def nltk_vader():

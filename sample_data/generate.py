@@ -11,7 +11,9 @@ announced in W44, praise for Priya in support, delivery stories, feature
 requests...) in the phrases of config/taxonomy.yaml, and the noise real listening
 meets: bots and spam, exact reposts and near-duplicate cross-posts, other
 languages, HTML entities, mojibake, empty and over-long texts, off-topic uses of
-the brand word and a few malformed records for the quarantine.
+the brand word and a few malformed records for the quarantine. From hackernews.jsonl,
+record_payloads.py then records the Algolia API's answers the demo replays
+(payloads/hackernews/demo.cassette.json).
 
 Everything is drawn from one random.Random(20261123), with no wall clock and no
 set or hash ordering, so two runs write byte-identical files. A test regenerates
@@ -1141,6 +1143,10 @@ def main():
         r["seq"], r["ms"] = i, rng.randrange(1000) if r["src"] in ("mastodon", "bluesky") else 0
     paths = {src: write_file(rng, out_dir, src, [r for r in records if r["src"] == src]) for src in SOURCES}
     write_storylines(out_dir, records)
+    # The demo listens to Hacker News through the API connector's replay twin: its answers are recorded from the export.
+    from record_payloads import record_hackernews
+
+    record_hackernews(paths["hackernews"], out_dir)
     print_summary(records, paths)
 
 

@@ -6,7 +6,7 @@ import sys
 from tasks.config import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "sample_data"
-FILES = ["hackernews.jsonl", "reddit.jsonl", "mastodon.jsonl", "bluesky.csv", "reviews.csv", "storylines.csv"]
+FILES = ["hackernews.jsonl", "reddit.jsonl", "mastodon.jsonl", "bluesky.csv", "reviews.csv", "storylines.csv", "payloads/hackernews/demo.cassette.json"]
 
 
 def test_generator_reproduces_the_shipped_files(tmp_path):

@@ -20,7 +20,7 @@ def test_a_failing_source_does_not_take_the_others_down(prefect_server, config_c
     from flows.listen import listen_flow
 
     sources = yaml.safe_load((config_copy / "sources.yaml").read_text())
-    sources["sources"][0]["path"] = str(tmp_path / "missing.jsonl")  # hackernews
+    sources["sources"][0]["replay"] = str(tmp_path / "missing-recordings")  # hackernews
     (config_copy / "sources.yaml").write_text(yaml.safe_dump(sources))
     settings = yaml.safe_load((config_copy / "settings.yaml").read_text())
     settings["listen"]["retries"] = 0
@@ -30,13 +30,13 @@ def test_a_failing_source_does_not_take_the_others_down(prefect_server, config_c
     with pytest.raises(SourceError) as err:
         listen_flow(start=datetime(2026, 11, 18, tzinfo=UTC), end=datetime(2026, 11, 19, tzinfo=UTC), brands=["halcyon"])
     assert "1 source window(s) failed, the others were committed: hackernews/halcyon" in str(err.value)
-    assert "missing.jsonl" in str(err.value)
+    assert "missing-recordings" in str(err.value)
     lake = Lake()
     assert lake.sources_present("halcyon") == ["bluesky", "mastodon", "reddit", "reviews"]
     assert lake.read_cursor("hackernews", "halcyon") is None, "the failed source's cursor did not move"
     assert lake.read_cursor("reddit", "halcyon") == datetime(2026, 11, 19, tzinfo=UTC)
     (failure,) = [g for g in lake.read_gates("halcyon", datetime(2026, 11, 18, tzinfo=UTC), datetime(2026, 11, 19, tzinfo=UTC)) if g["suite"] == "source"]
-    assert "missing.jsonl" in failure["checks"][0]["observed"], "the weekly summary's data quality will list the failed source"
+    assert "missing-recordings" in failure["checks"][0]["observed"], "the weekly summary's data quality will list the failed source"
 
     # What the UI shows: the listen-sources table names the cause, in five columns.
     from prefect.client.orchestration import get_client
@@ -48,7 +48,7 @@ def test_a_failing_source_does_not_take_the_others_down(prefect_server, config_c
     rows = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
     assert all(len(r) <= 5 for r in rows)
     (failed,) = [r for r in rows if r["source"] == "hackernews/halcyon"]
-    assert failed["complete"] == "false" and "missing.jsonl" in failed["error"] and not failed["error"].startswith("Task run")
+    assert failed["complete"] == "false" and "missing-recordings" in failed["error"] and not failed["error"].startswith("Task run")
     assert {r["complete"] for r in rows if r is not failed} == {"true"}
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks import schema
 from tasks.errors import ConfigError, SourceError
 from tasks.sources import hackernews, mastodon
 from tasks.sources.hackernews import HackerNewsSource
@@ -133,3 +134,24 @@ def test_config_resolves_the_replay_folder_and_rejects_a_missing_one(config_copy
     assert loaded.sources[0].replay == (config_copy.parent / "payloads" / "hackernews").resolve()
     with pytest.raises(ConfigError, match="replay folder .* not found"):
         hackernews.fetch(loaded.sources[0], cfg.brand("halcyon"), START, END, {})
+
+
+@pytest.mark.parametrize("start, end", [(START, END), (START, datetime(2026, 11, 18, 12, tzinfo=UTC))], ids=["a demo day", "half a day"])
+def test_the_demo_hears_hacker_news_through_the_api_connector(cfg, start, end):
+    """The demo's `hackernews` source is the API connector on its recordings: for a demo
+    day (recorded exactly) or any other window, it hears the posts of the sample's export."""
+    from tasks.sources import file_import
+
+    replayed = next(s for s in cfg.enabled_sources() if s.name == "hackernews")
+    export = next(s for s in cfg.sources if s.name == "hackernews-export")
+    assert replayed.kind == "hackernews" and replayed.replay is not None
+    total = 0
+    for brand in cfg.brands:
+        heard = hackernews.fetch(replayed, brand, start, end, {})
+        exported = file_import.fetch(export, brand, start, end, {})
+        total += heard.mentions.height
+        assert heard.complete
+        assert sorted(heard.mentions["native_id"]) == sorted(exported.mentions["native_id"])
+        # The ids a live run gives: the source's name and Algolia's objectID.
+        assert set(heard.mentions["mention_id"]) == {schema.mention_id("hackernews", i) for i in exported.mentions["native_id"]}
+    assert total > 5
