@@ -53,9 +53,30 @@ def _read_csv(path: Path, required: tuple[str, ...], teams: set[str]) -> list[di
     return rows
 
 
+_READ: dict[tuple, Corpus] = {}
+
+
+def _signature(path: Path) -> tuple:
+    try:
+        st = path.stat()
+    except OSError:
+        return (path.name, None)
+    return (path.name, st.st_size, st.st_mtime_ns)
+
+
 def load_corpus(corpus_dir: Path, corrections_file: Path, teams: set[str]) -> Corpus:
-    """Every corpus file and the corrections, validated; errors name the file and line."""
+    """Every corpus file and the corrections, validated; errors name the file and line.
+    Read once per process while no file changes (size and modification time): every
+    `process` run and every evaluation asks for it."""
     files = sorted(corpus_dir.glob("*.csv")) if corpus_dir.is_dir() else []
+    key = (str(corpus_dir), str(corrections_file), frozenset(teams), *map(_signature, files), _signature(corrections_file))
+    if key not in _READ:
+        _READ.clear()  # only the newest version is worth keeping
+        _READ[key] = _read_corpus(files, corpus_dir, corrections_file, teams)
+    return _READ[key]
+
+
+def _read_corpus(files: list[Path], corpus_dir: Path, corrections_file: Path, teams: set[str]) -> Corpus:
     if not files:
         raise ConfigError(f"{corpus_dir}: no labelled corpus (*.csv with columns {','.join(CORPUS_COLUMNS)}) to train the router from")
     digest = hashlib.sha256()
