@@ -122,3 +122,105 @@ def test_shipped_corpus_is_big_and_broad_enough(cfg):
     rows = corpus.rows
     assert rows.height >= 1500 and rows["industry"].n_unique() >= 10
     assert rows.group_by("team").len()["len"].min() >= 100
+
+
+# The featuriser (tasks/routing/features.py) against scikit-learn's analyzers, whose
+# features it replaces, and the learned router on a corpus industry it never saw.
+
+def _char_bucket(gram: str) -> int:
+    """The bucket of one character n-gram, hashed one character at a time."""
+    import numpy as np
+
+    from tasks.routing import features
+
+    h = np.uint32(0)
+    with np.errstate(over="ignore"):
+        for ch in gram:
+            h = np.uint32(h * features._P + np.uint32(32 if ord(ch) <= 32 else ord(ch)))
+        return int(features._bucket(np.array([h + np.uint32(len(gram))], dtype=np.uint32))[0])
+
+
+SAMPLES = ["the app crashes  when i open it", "", "a", "café crème brûlée, déjà vu", "refund?? 3 weeks!!! @brand", "x y zz"]
+
+
+def test_character_ngrams_are_scikit_learns_char_wb_ngrams():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from tasks.routing.features import char_ngrams
+
+    analyzer = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    parts, indptr = char_ngrams(SAMPLES)
+    for i, text in enumerate(SAMPLES):
+        found = {int(b) for part in parts for b in part[indptr[i]:indptr[i + 1]]} - {1 << 20}
+        assert found == {_char_bucket(g) for g in analyzer(text)}, text
+
+
+def test_word_ngrams_are_scikit_learns_words_and_pairs():
+    import numpy as np
+
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from tasks.routing import features
+
+    analyzer = CountVectorizer(ngram_range=(1, 2), strip_accents="unicode").build_analyzer()
+    buckets, indptr = features.word_ngrams(SAMPLES)
+    for i, text in enumerate(SAMPLES):
+        grams = analyzer(text)
+        words = [g for g in grams if " " not in g]
+        h = pl.Series(words, dtype=pl.String).hash(seed=0).to_numpy()
+        h32 = (h ^ (h >> np.uint64(32))).astype(np.uint32)
+        with np.errstate(over="ignore"):
+            pairs = h32[:-1] * features._P + h32[1:] + np.uint32(1)
+        expected = np.concatenate((features._bucket(h32), features._bucket(pairs))).tolist()
+        assert sorted(buckets[indptr[i]:indptr[i + 1]].tolist()) == sorted(expected), text
+        assert len(expected) == len(grams)
+
+
+def test_margins_do_not_depend_on_the_batch_and_match_the_training_features(monkeypatch):
+    import numpy as np
+
+    from tasks.routing import model as model_module
+
+    model = _model()
+    texts = prepare(pl.Series([t for t, _ in TINY] + ["", "a parcel", "Café: app crashes"]))
+    whole = model.margins(texts)
+    monkeypatch.setattr(model_module, "BATCH", 2)
+    assert np.allclose(model.margins(texts), whole, atol=1e-5)
+    weights = np.hstack([w[:, :-1].T for w in model.weights])
+    assert np.allclose(model.features.matrix(texts) @ weights.T + model.intercept, whole, atol=1e-5)
+    assert np.array_equal(_model().margins(texts), whole)  # training is deterministic
+
+
+def test_the_cache_key_follows_the_featuriser():
+    from tasks.routing import features, model
+
+    assert features.FEATURES_VERSION in model.MODEL_VERSION and pl.__version__ in model.MODEL_VERSION
+
+
+def test_the_corpus_is_read_once_until_a_file_changes(cfg, tmp_path):
+    import os
+
+    (tmp_path / "x.csv").write_text(HEADER + "".join(f'"{t}",{team},,complaint,x,b\n' for t, team in TINY), encoding="utf-8")
+    teams = set(cfg.taxonomy.teams)
+    first = load_corpus(tmp_path, tmp_path / "none.csv", teams)
+    assert load_corpus(tmp_path, tmp_path / "none.csv", teams) is first
+    (tmp_path / "x.csv").write_text(HEADER + '"courier lost it",product_ops,,complaint,x,b\n', encoding="utf-8")
+    os.utime(tmp_path / "x.csv", ns=(1, 1))  # even within the clock's resolution
+    assert load_corpus(tmp_path, tmp_path / "none.csv", teams).rows.height == 1
+
+
+def test_the_router_learns_an_industry_it_never_saw(cfg):
+    """A labelled slice of the shipped corpus, held out from training: the learned model
+    alone (no rules) must route it about as well as leave-one-industry-out measured."""
+    from tasks.evaluate import classification
+
+    r = cfg.settings.routing
+    corpus = load_corpus(cfg.root / r.corpus_dir, cfg.root / r.corrections_file, set(cfg.taxonomy.teams))
+    held = corpus.rows.filter(pl.col("industry") == "energy_utilities")
+    rest = corpus.rows.filter(pl.col("industry") != "energy_utilities")
+    model = train(prepare(rest["text"]), rest["team"].to_list())
+    probs = model.probabilities(prepare(held["text"]))
+    predicted = [model.labels[i] for i in probs.argmax(axis=1)]
+    result = classification(held["team"].to_list(), predicted)
+    # measured: accuracy 0.91, macro-F1 0.92 (scikit-learn's featuriser: 0.91, 0.91)
+    assert held.height >= 150 and result["accuracy"] >= 0.8 and result["macro_f1"] >= 0.8, result
