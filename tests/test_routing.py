@@ -163,7 +163,7 @@ def test_word_ngrams_are_scikit_learns_words_and_pairs():
     from tasks.routing import features
 
     analyzer = CountVectorizer(ngram_range=(1, 2), strip_accents="unicode").build_analyzer()
-    buckets, indptr = features.word_ngrams(SAMPLES)
+    (words_found, pairs_found), indptr = features.word_ngrams(SAMPLES)
     for i, text in enumerate(SAMPLES):
         grams = analyzer(text)
         words = [g for g in grams if " " not in g]
@@ -172,7 +172,8 @@ def test_word_ngrams_are_scikit_learns_words_and_pairs():
         with np.errstate(over="ignore"):
             pairs = h32[:-1] * features._P + h32[1:] + np.uint32(1)
         expected = np.concatenate((features._bucket(h32), features._bucket(pairs))).tolist()
-        assert sorted(buckets[indptr[i]:indptr[i + 1]].tolist()) == sorted(expected), text
+        found = [b for part in (words_found, pairs_found) for b in part[indptr[i]:indptr[i + 1]].tolist() if b != features.OUTSIDE]
+        assert sorted(found) == sorted(expected), text
         assert len(expected) == len(grams)
 
 
@@ -186,7 +187,11 @@ def test_margins_do_not_depend_on_the_batch_and_match_the_training_features(monk
     whole = model.margins(texts)
     monkeypatch.setattr(model_module, "BATCH", 2)
     assert np.allclose(model.margins(texts), whole, atol=1e-5)
-    weights = np.hstack([w[:, :-1].T for w in model.weights])
+    # the model keeps its weights times the idf; the training matrix has the idf in it
+    weights = np.hstack([
+        np.divide(w[:, :-1], idf[:, None], out=np.zeros_like(w[:, :-1]), where=idf[:, None] > 0).T
+        for w, idf in zip(model.weights, model.features.idf)
+    ])
     assert np.allclose(model.features.matrix(texts) @ weights.T + model.intercept, whole, atol=1e-5)
     assert np.array_equal(_model().margins(texts), whole)  # training is deterministic
 

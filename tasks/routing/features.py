@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 # Changes to anything here change the features: bump FEATURES_VERSION (it is part of
 # the trained model's cache key, with polars' version, whose string hash the words use).
-FEATURES_VERSION = "hash-word12-charwb25-v1"
+FEATURES_VERSION = "hash-word12-charwb25-v2"
 BITS = 20                     # buckets per block: 2^20 for characters, 2^20 for words
 CHAR_NGRAMS = (2, 5)
 MIN_DF = 2
@@ -88,28 +88,25 @@ def char_ngrams(texts: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
     return out, indptr
 
 
-def word_ngrams(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(buckets, indptr): each text's words then its pairs of adjacent words."""
-    words = pl.Series(texts, dtype=pl.String).str.normalize("NFKD").str.replace_all(r"\p{Mn}+", "").str.extract_all(r"\w{2,}")
-    counts = words.list.len().fill_null(0).to_numpy().astype(np.int64)
+def word_ngrams(texts: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
+    """([buckets of the words, buckets of each word and the next], where each text's
+    words start). The last word of a text pairs with no word: its pair's bucket is
+    `OUTSIDE`."""
+    text = pl.Series(texts, dtype=pl.String)
+    # scikit-learn's strip_accents="unicode": decompose, drop the combining marks (only
+    # where a text has a character beyond ASCII, the rest cannot change)
+    wide = (text.str.len_bytes() != text.str.len_chars()).fill_null(False)
+    if wide.any():
+        text = text.scatter(wide.arg_true(), text.filter(wide).str.normalize("NFKD").str.replace_all(r"\p{Mn}+", ""))
+    words = text.str.extract_all(r"\w{2,}")
+    counts = words.list.len().fill_null(0).to_numpy()
     h = words.explode().drop_nulls().hash(seed=0).to_numpy()
     h32 = (h ^ (h >> np.uint64(32))).astype(np.uint32)
-    pairs = h32[:-1] * _P + h32[1:] + np.uint32(1)
-    ends = np.cumsum(counts)
-    starts = ends - counts
-    # per text: its words, then its pairs (a text of k words has k - 1 pairs)
-    n_pairs = np.maximum(counts - 1, 0)
-    out_ptr = np.concatenate(([0], np.cumsum(counts + n_pairs)))
-    buckets = np.empty(out_ptr[-1], dtype=np.int32)
-    word_at = np.repeat(out_ptr[:-1] - starts, counts) + np.arange(len(h32))
-    buckets[word_at] = _bucket(h32)
-    if len(pairs):
-        is_pair = np.ones(len(pairs), dtype=bool)
-        is_pair[ends[counts > 0][:-1] - 1] = False      # the last word of a text pairs with none
-        first = np.arange(len(pairs))[is_pair]
-        pair_at = np.repeat(out_ptr[:-1] + counts - starts, n_pairs) + first
-        buckets[pair_at] = _bucket(pairs[is_pair])
-    return buckets, out_ptr
+    indptr = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+    pairs = np.full(len(h32), OUTSIDE, dtype=np.int32)
+    pairs[:-1] = _bucket(h32[:-1] * _P + h32[1:] + np.uint32(1))
+    pairs[indptr[1:][counts > 0] - 1] = OUTSIDE
+    return [_bucket(h32), pairs], indptr
 
 
 class HashedFeatures:
@@ -137,42 +134,34 @@ class HashedFeatures:
 
     @staticmethod
     def _blocks(texts: list[str]):
-        chars, indptr = char_ngrams(texts)
-        words, word_ptr = word_ngrams(texts)
-        return [(chars, indptr), ([words], word_ptr)]
+        return [char_ngrams(texts), word_ngrams(texts)]
 
-    def counts(self, texts: list[str]) -> list[sp.csr_matrix]:
-        """Per block, a (len(texts), block features) matrix of idf per n-gram found,
-        its features unscaled: a repeated n-gram is a repeated entry (products add
-        them up); n-grams that are no feature are left out."""
+    def counts(self, texts: list[str]) -> list[list[sp.csr_matrix]]:
+        """Per block, one (len(texts), block features) matrix per kind of n-gram (each
+        length of character n-gram; words, pairs of words): a 1 for each n-gram found,
+        a repeated n-gram a repeated entry (products add them up). N-grams that are no
+        feature are left out; the idf is the product's (`TextModel`) to apply."""
         out = []
         for (parts, indptr), lookup, idf in zip(self._blocks(texts), self.lookup, self.idf):
-            features = [lookup[b] for b in parts]
-            known = [f != len(idf) - 1 for f in features]
-            # per text, its known n-grams of each length, then the next length's
-            ptr = np.zeros(len(texts) + 1, dtype=np.int64)
-            kept = []
-            for f, k in zip(features, known):
-                at = np.concatenate(([0], np.cumsum(k, dtype=np.int64)))[indptr]
-                kept.append((f[k], at))
-                ptr += at
-            indices = np.empty(ptr[-1], dtype=np.int32)
-            offset = np.zeros(len(texts), dtype=np.int64) + ptr[:-1]
-            for f, at in kept:
-                lengths = np.diff(at)
-                # each text's entries of this length go right after its previous ones
-                dest = np.repeat(offset - at[:-1], lengths) + np.arange(len(f))
-                indices[dest] = f
-                offset += lengths
-            out.append(sp.csr_matrix((idf[indices], indices, ptr), shape=(len(texts), len(idf))))
+            unknown = len(idf) - 1
+            matrices = []
+            for buckets in parts:
+                features = lookup[buckets]
+                known = np.flatnonzero(features != unknown)
+                at = np.searchsorted(known, indptr)    # where each text's known n-grams start
+                matrices.append(sp.csr_matrix((np.ones(len(known), dtype=np.float32), features[known], at), shape=(len(texts), len(idf))))
+            out.append(matrices)
         return out
 
     def matrix(self, texts: list[str]) -> sp.csr_matrix:
-        """The training matrix: each block scaled, the blocks side by side, repeats summed."""
+        """The training matrix: per block, count times idf divided by the root of the
+        sum of its n-grams' squared idf (as `TextModel.margins` has it: a repeat counts
+        again); the blocks side by side."""
         blocks = []
-        for x, idf in zip(self.counts(texts), self.idf):
-            norm = np.sqrt(x @ idf)  # as `TextModel.margins` has it: repeats count apart
-            blocks.append(sp.diags(1 / np.where(norm > 0, norm, 1)) @ x)
+        for parts, idf in zip(self.counts(texts), self.idf):
+            counts = sum(parts[1:], parts[0])
+            norm = np.sqrt(counts @ (idf * idf))
+            blocks.append(sp.diags(1 / np.where(norm > 0, norm, 1)) @ counts @ sp.diags(idf))
         x = sp.hstack(blocks, format="csr")
         x.sum_duplicates()
         return x

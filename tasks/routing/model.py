@@ -49,11 +49,12 @@ class TextModel:
         self.labels = labels
         self.intercept = intercept.astype(np.float32)
         # per block, (features, labels + 1), contiguous (what a sparse-times-dense
-        # product reads fastest); the extra column is the idf, so that the product also
-        # gives each text's block length, by which its margins are then divided
+        # product reads fastest): the weights times the idf, and the squared idf, so
+        # that the product of a text's n-gram counts also gives the length its margins
+        # are divided by
         split = np.cumsum(features.sizes)[:-1]
         self.weights = [
-            np.ascontiguousarray(np.column_stack((w.T, idf)), dtype=np.float32)
+            np.ascontiguousarray(np.column_stack((w.T * idf[:, None], idf * idf)), dtype=np.float32)
             for w, idf in zip(np.split(coef, split, axis=1), features.idf)
         ]
 
@@ -67,8 +68,8 @@ class TextModel:
         for start in range(0, len(texts), BATCH):
             part = out[start:start + BATCH]
             part[:] = self.intercept
-            for x, w in zip(self.features.counts(texts[start:start + BATCH]), self.weights):
-                product = x @ w
+            for parts, w in zip(self.features.counts(texts[start:start + BATCH]), self.weights):
+                product = sum(x @ w for x in parts)
                 length = np.sqrt(product[:, -1])
                 part += product[:, :-1] / np.where(length > 0, length, 1)[:, None]
         return out.astype(np.float64)
