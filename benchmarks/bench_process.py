@@ -240,33 +240,28 @@ def _pipeline():
     return load_config(), Lake()
 
 
-def _batches(lake, stage: str, brand, sources=None) -> list[list[date]]:
-    """The batches of days the `process` flow works through (flows/process.py)."""
-    from flows.process import day_batches
+def _batches(lake, stage: str, brand, sources=None) -> list[tuple[date, ...]]:
+    """The batches of days the `process` flow works through (tasks/stage.py)."""
+    from tasks.stage import batches_of_days
 
-    return day_batches(DAYS, {d: lake.count_rows(stage, brand.id, [d], sources) for d in DAYS})
+    return [b.days for b in batches_of_days(lake, stage, brand.id, DAYS, sources)]
 
 
 def stage_clean() -> dict:
-    """Cleaning as the `clean` task does it, batch by batch, without its gate."""
-    from tasks.clean import clean_mentions
-    from tasks.quarantine import reason_counts
+    """The `clean` task's stage (tasks/stage.py) with its gate; the figure is the
+    cleaning alone (the gate's time goes to `validate`)."""
+    from tasks.stage import clean_stage
 
     cfg, lake = _pipeline()
     rows_in, rows_out, seconds, dropped = 0, 0, 0.0, {}
     for b in cfg.brands:
-        sources = lake.sources_present(b.id)
-        for batch in _batches(lake, "raw", b, sources):
-            raw = lake.read("raw", b.id, batch, sources=sources)
-            t0 = time.perf_counter()
-            cleaned = clean_mentions(raw, b, cfg.settings.cleaning)
-            seconds += time.perf_counter() - t0
-            rows_in, rows_out = rows_in + raw.height, rows_out + cleaned.mentions.height
-            lake.replace_partitions("clean", b.id, batch, cleaned.mentions)
-            lake.replace_partitions("quarantine/stage=clean", b.id, batch, cleaned.dropped)
-            for reason, count in reason_counts(cleaned.dropped).items():
-                reason = "duplicate" if reason.startswith("duplicate") else reason
-                dropped[reason] = dropped.get(reason, 0) + count
+        timings = {}
+        stats = clean_stage(cfg, lake, b, DAYS, lake.sources_present(b.id), timings=timings)
+        seconds += timings.get("transform", 0.0)
+        rows_in, rows_out = rows_in + stats.rows_in, rows_out + stats.rows_out + stats.quarantined
+        for reason, count in stats.dropped.items():
+            reason = "duplicate" if reason.startswith("duplicate") else reason
+            dropped[reason] = dropped.get(reason, 0) + count
     return {"rows_in": rows_in, "rows_out": rows_out, "seconds": seconds, "dropped": dropped}
 
 
@@ -308,8 +303,8 @@ def stage_routing() -> dict:
 
 def stage_validate() -> dict:
     """Both gates of `process`, batch by batch, with the parameters the flow passes."""
-    from flows.process import clean_gate_parameters
     from tasks import validate
+    from tasks.stage import clean_gate_parameters
 
     cfg, lake = _pipeline()
     t0 = time.perf_counter()
@@ -327,7 +322,7 @@ def stage_validate() -> dict:
             rows_in += clean.height
             quarantined += sum(len(g.rejected) for g in gates)
             for gate in gates:  # the weekly summary lists the week's warnings from these files
-                lake.write_gate(gate.suite, b.id, parameters["earliest"], parameters["latest"], {"suite": gate.suite, "where": b.id, "checks": gate.table()})
+                lake.write_gate(gate.suite, b.id, parameters["earliest"], parameters["latest"], b.id, gate.table())
     return {"rows_in": rows_in, "seconds": seconds, "setup_seconds": setup, "quarantined": quarantined}
 
 

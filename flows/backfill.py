@@ -9,8 +9,9 @@ from prefect import flow
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from flows.listen import listen_flow
-from flows.orchestration import day_bounds, publish_stages, range_run_name
-from flows.process import date_range, process_flow
+from flows.orchestration import publish_stages, range_run_name
+from flows.process import process_flow
+from tasks.calendar import date_range, day_bounds
 from tasks.ranges import check_days
 from tasks.stages import StageStats
 

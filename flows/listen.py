@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -14,12 +13,12 @@ from flows.orchestration import IO_RETRIES, failure_cause, listen_run_name, list
 from tasks.config import Brand, Config, SourceSettings, load_config
 from tasks.errors import SourceBusy, SourceError
 from tasks.extract import cut_long_texts
-from tasks.quarantine import to_quarantine
 from tasks.ranges import check_window
 from tasks.sources.registry import connector
+from tasks.stage import LISTEN, Batch, Transformed, run_stage, window_batch
 from tasks.stages import StageStats
 from tasks.storage import Lake
-from tasks.validate import Check, run_gate
+from tasks.validate import Check, check_rows
 
 
 # Leases: a crashed run's slot returns within about a minute (the server's repossessor
@@ -95,38 +94,35 @@ def _listen_window(cfg: Config, source: SourceSettings, brand: Brand, start: dat
     if end <= start:
         # Another run committed this window while this one waited for the source.
         return StageStats("listen", brand.id, source.name, spans=[(t0, time.time())], detail={"pages": 0, "complete": True, "errors": ""})
-    fetched = connector(source.kind).fetch(source, brand, start, end, lake.read_source_state(source.name, brand.id))
-    fetched.mentions = cut_long_texts(fetched.mentions, brand, cfg.settings.cleaning.max_text_chars)
-    gate = run_gate(fetched.mentions, "raw", {"earliest": start, "latest": min(end, datetime.now(timezone.utc))}, rejected_before=fetched.rejects.height)
-    if not fetched.complete:  # shown with the gate's checks, so the weekly summary lists it too
-        gate.checks.append(Check("window fetched completely", None, False, False, 0, "; ".join(fetched.stats.errors) or "a page could not be read"))
-    where = f"{source.name}/{brand.id} {start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M}"
-    publish_gate(gate, where, brand.id, start, end, source.name)
-    gate.raise_if_failed(where)
-    quarantine = pl.concat([fetched.rejects, to_quarantine(gate.rejected, "listen", "quarantined")], how="vertical")
-    lake.merge_window("raw", brand.id, source.name, start, end, gate.passed, kind="raw")
-    lake.merge_window("quarantine/stage=listen", brand.id, source.name, start, end, quarantine, kind="quarantine")
+    fetched = None
+
+    def fetch(batch: Batch) -> Transformed:
+        nonlocal fetched
+        fetched = connector(source.kind).fetch(source, brand, start, end, lake.read_source_state(source.name, brand.id))
+        mentions = cut_long_texts(fetched.mentions, brand, cfg.settings.cleaning.max_text_chars)
+        # Reported with the gate's checks, so the weekly summary lists it too.
+        findings = [] if fetched.complete else [
+            Check("window fetched completely", None, False, False, 0, "; ".join(fetched.stats.errors) or "a page could not be read"),
+        ]
+        parameters = {"earliest": start, "latest": min(end, datetime.now(timezone.utc))}
+        return Transformed(mentions, fetched.seen, rejected=fetched.rejects, dropped=fetched.dropped, findings=findings, parameters=parameters)
+
+    batch = window_batch(source.name, brand.id, start, end)
+    stats = run_stage(LISTEN, brand.id, lake, [batch], fetch, lambda gate, batch: publish_gate(gate, batch, brand.id))
     if fetched.state:
         lake.write_source_state(source.name, brand.id, fetched.state)
     if fetched.complete:  # a page that could not be read: fetch the window again next time
         lake.advance_cursor(source.name, brand.id, end)
-    return StageStats(
-        "listen", brand.id, source.name,
-        rows_in=fetched.seen,
-        rows_out=gate.passed.height,
-        quarantined=quarantine.height,
-        dropped=fetched.dropped,
-        spans=[(t0, time.time())],
-        warnings=[f"{c.expectation}({c.column})" for c in gate.warnings],
-        detail={
-            "pages": fetched.stats.pages,
-            "retries": fetched.stats.retries,
-            "rate-limit waits": fetched.stats.rate_limit_waits,
-            "waited (s)": round(fetched.stats.waited_seconds, 1),
-            "complete": fetched.complete,
-            "errors": "; ".join(fetched.stats.errors),
-        },
-    )
+    stats.spans = [(t0, time.time())]
+    stats.detail = {
+        "pages": fetched.stats.pages,
+        "retries": fetched.stats.retries,
+        "rate-limit waits": fetched.stats.rate_limit_waits,
+        "waited (s)": round(fetched.stats.waited_seconds, 1),
+        "complete": fetched.complete,
+        "errors": "; ".join(fetched.stats.errors),
+    }
+    return stats
 
 
 def source_row(s: StageStats) -> dict:
@@ -199,8 +195,8 @@ def listen_flow(
             failed.append({"source": source_name, "brand": brand_id, "errors": failure_cause(state)})
             # Kept with the quality results, where the weekly summary reads what went wrong.
             lo, hi = windows[(source_name, brand_id)]
-            check = {"expectation": "source answered", "column": "(source)", "observed": failed[-1]["errors"], "success": False, "severity": "critical", "rows flagged": 0}
-            lake.write_gate("source", brand_id, lo, hi, {"suite": "source", "where": f"{source_name}/{brand_id} {lo:%Y-%m-%d %H:%M}..{hi:%Y-%m-%d %H:%M}", "checks": [check]}, source_name)
+            check = Check("source answered", "(source)", False, True, 0, failed[-1]["errors"])
+            lake.write_gate("source", brand_id, lo, hi, window_batch(source_name, brand_id, lo, hi).where, check_rows([check]), source_name)
     publish_stages(stats, "listen-stages", "What listening did")
     table_artifact(
         key="listen-sources",

@@ -14,8 +14,9 @@ from prefect.tasks import exponential_backoff
 from tasks import stages
 from tasks.errors import ConfigError, DeterministicError
 from tasks.secrets import scrub, scrub_data
+from tasks.calendar import day_bounds  # noqa: F401  (flows/demo.py imports it from here)
+from tasks.stage import Batch
 from tasks.stages import StageStats
-from tasks.storage import Lake
 from tasks.validate import GateResult
 
 
@@ -183,11 +184,6 @@ def task_run_label(verb: str):
     return name
 
 
-def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, the day after end 00:00) in UTC: whole days, end inclusive."""
-    return datetime.combine(start, time(), timezone.utc), datetime.combine(end + timedelta(days=1), time(), timezone.utc)
-
-
 def artifact_key(*parts: str) -> str:
     """Prefect artifact keys allow lower-case letters, digits and dashes only."""
     return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
@@ -228,16 +224,15 @@ def _check_rows(start: datetime, end: datetime, checks: list[dict]) -> list[dict
     ]
 
 
-def publish_gate(gate: GateResult, where: str, brand: str, start: datetime, end: datetime, source: str | None = None, earlier: list[dict] = ()) -> list[dict]:
-    """The gate's checks as a file in the lake, where the weekly summary finds the
-    warnings of its week, and as a Prefect table artifact that also shows `earlier`
-    rows (the batches a task gated before this one). Returns the artifact's rows."""
-    Lake().write_gate(gate.suite, brand, start, end, {"suite": gate.suite, "where": where, "checks": gate.table()}, source)
-    rows = [*earlier, *table_rows(_check_rows(start, end, gate.table()))]
+def publish_gate(gate: GateResult, batch: Batch, brand: str, earlier: list[dict] = ()) -> list[dict]:
+    """A gate's checks as a Prefect table artifact that also shows `earlier` rows (the
+    batches a task gated before this one); the lake already holds them (the stage
+    runner stored them). Returns the artifact's rows."""
+    rows = [*earlier, *table_rows(_check_rows(batch.start, batch.end, gate.table()))]
     table_artifact(
-        key=artifact_key("quality", gate.suite, *([source] if source else []), brand),
+        key=artifact_key("quality", gate.suite, *([batch.source] if batch.source else []), brand),
         table=rows,
-        description=f"Quality gate `{gate.suite}`, latest for {where}: {len(gate.rejected)} rows quarantined, "
+        description=f"Quality gate `{gate.suite}`, latest for {batch.where}: {len(gate.rejected)} rows quarantined, "
         f"{len(gate.failed_critical)} critical failures, {len(gate.warnings)} warnings.",
     )
     return rows

@@ -13,7 +13,8 @@ from prefect import flow, task
 from prefect.events import emit_event
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, day_bounds, markdown_artifact, scheduled_time, table_artifact, task_run_label, weekly_summary_run_name
+from flows.orchestration import IO_RETRIES, artifact_key, markdown_artifact, scheduled_time, table_artifact, task_run_label, weekly_summary_run_name
+from tasks.calendar import day_bounds
 from tasks.config import Config, load_config
 from tasks.deliver import deliver, messages
 from tasks.discovery import period_issues, stored

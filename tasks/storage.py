@@ -385,10 +385,15 @@ class Lake:
         parts = ["quality", f"suite={_safe(suite)}"] + ([f"source={_safe(source)}"] if source else [])
         return self.root.joinpath(*parts, f"brand={_safe(brand)}", f"{start:%Y%m%dT%H%M%SZ}--{end:%Y%m%dT%H%M%SZ}.json")
 
-    def write_gate(self, suite: str, brand: str, start: datetime, end: datetime, result: dict, source: str | None = None) -> None:
-        """One file per gate run and window: running the window again replaces it."""
-        body = {"start": start.isoformat(), "end": end.isoformat(), **result}
+    def write_gate(self, suite: str, brand: str, start: datetime, end: datetime, where: str, checks: list[dict], source: str | None = None) -> None:
+        """One file per gate run and window: running the window again replaces it. The
+        only writer of the format `read_gates` reads; `checks` are validate.check_rows."""
+        body = {"start": start.isoformat(), "end": end.isoformat(), "suite": suite, "where": where, "checks": checks}
         write_text(json.dumps(body, indent=2, default=str, sort_keys=True) + "\n", self.gate_path(suite, brand, start, end, source))
+
+    def remove_gate(self, suite: str, brand: str, start: datetime, end: datetime, source: str | None = None) -> None:
+        """An earlier run's result for this window that no longer holds."""
+        self.gate_path(suite, brand, start, end, source).unlink(missing_ok=True)
 
     def read_gates(self, brand: str, start: datetime, end: datetime) -> list[dict]:
         """Gate results of a brand whose window overlaps [start, end)."""

@@ -63,17 +63,22 @@ class GateResult:
 
     def table(self) -> list[dict]:
         """Rows for the Prefect artifact and the report's data-quality section."""
-        return [
-            {
-                "expectation": c.expectation,
-                "column": c.column or "(table)",
-                "observed": c.observed,
-                "success": c.success,
-                "severity": "critical" if c.critical else "warning",
-                "rows flagged": c.unexpected,
-            }
-            for c in self.checks
-        ]
+        return check_rows(self.checks)
+
+
+def check_rows(checks: list[Check]) -> list[dict]:
+    """Checks as the lake stores them (Lake.write_gate) and the reports read them."""
+    return [
+        {
+            "expectation": c.expectation,
+            "column": c.column or "(table)",
+            "observed": c.observed,
+            "success": c.success,
+            "severity": "critical" if c.critical else "warning",
+            "rows flagged": c.unexpected,
+        }
+        for c in checks
+    ]
 
 
 def suite_path(name: str) -> Path:
@@ -127,13 +132,17 @@ def _columns_used(suite: dict, df: pl.DataFrame) -> list[str]:
     return [c for c in df.columns if c in wanted]
 
 
-def run_gate(df: pl.DataFrame, suite_name: str, parameters: dict[str, Any] | None = None, rejected_before: int = 0) -> GateResult:
+def run_gate(
+    df: pl.DataFrame, suite_name: str, parameters: dict[str, Any] | None = None, rejected_before: int = 0, findings: list[Check] = (),
+) -> GateResult:
     """Validate `df` with the named suite. Returns passing rows, rejected rows with
     their reasons, and one Check per expectation; never raises for bad rows.
 
     `rejected_before` counts records set aside before the gate saw them (a connector's
     unparseable records): they count in the share of rows quarantined, so a file whose
-    every row the importer rejects fails the gate instead of passing as "empty"."""
+    every row the importer rejects fails the gate instead of passing as "empty".
+    `findings` are checks the stage made itself (a window not fetched completely),
+    reported after the suite's."""
     suite_json = load_suite(suite_name)
     params = {**suite_json.get("meta", {}).get("parameters", {}), **(parameters or {})}
     if missing := sorted(_parameters_used(suite_json) - set(params)):
@@ -175,6 +184,8 @@ def run_gate(df: pl.DataFrame, suite_name: str, parameters: dict[str, Any] | Non
         checks.append(
             Check("share_of_rows_quarantined", None, share <= cap, bool(meta.get("quarantine_share_critical", True)), 0, f"{share:.1%} (at most {cap:.0%})")
         )
+
+    checks.extend(findings)
 
     mask = pl.Series("bad", [False] * df.height, dtype=pl.Boolean)
     if bad_idx:

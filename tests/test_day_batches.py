@@ -1,6 +1,6 @@
 from datetime import date, timedelta
 
-from flows.process import day_batches
+from tasks.stage import day_batches
 
 DAYS = [date(2026, 11, 16) + timedelta(days=i) for i in range(7)]
 
