@@ -33,7 +33,8 @@ def main() -> None:
     args = parser.parse_args()
 
     cfg = load_config()
-    settings = cfg.settings.sentiment.model_copy(update={"parallel_min_texts": 1})
+    settings = cfg.settings.sentiment
+    parallel = cfg.settings.parallel.model_copy(update={"min_items": 1})
     texts = sample_texts(args.n)
     frame = pl.DataFrame({"text_for_sentiment": texts, "lang": ["en"] * len(texts)})
     cores = os.cpu_count() or 1
@@ -44,9 +45,9 @@ def main() -> None:
     series = pd.Series(texts)
     contenders = {"naive: pandas apply of NLTK VADER, row by row": lambda: series.apply(lambda t: sia.polarity_scores(t)["compound"])}
     for workers in sorted({1, 2, cores}):
-        s = settings.model_copy(update={"workers": workers})
-        contenders[f"pipeline scoring, {workers} process(es)"] = lambda s=s: score_sentiment(frame, s, ["en"])
-    score_texts(texts[:100], settings.model_copy(update={"workers": cores}))  # start the worker pool outside the timings
+        p = parallel.model_copy(update={"workers": workers})
+        contenders[f"pipeline scoring, {workers} process(es)"] = lambda p=p: score_sentiment(frame, settings, ["en"], p)
+    score_texts(texts[:100], settings, parallel=parallel.model_copy(update={"workers": cores}))  # start the worker pool outside the timings
 
     print(f"{args.n:,} distinct texts, {cores} cores, median of {args.repeat} runs")
     print_medians(contenders, args.n, args.repeat, "naive")

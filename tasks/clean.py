@@ -12,13 +12,13 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import ftfy
 import polars as pl
 
 from tasks import extract, schema
-from tasks.config import Brand, CleaningSettings
+from tasks.config import Brand, CleaningSettings, ParallelSettings
 from tasks.dedup import near_duplicate_groups
 from tasks.parallel import map_distinct
 from tasks.privacy import mask_pii
@@ -93,19 +93,19 @@ def _repair_chunk(args: tuple[list[str | None]]) -> list[str | None]:
     return [_repair(v) for v in args[0]]
 
 
-def _repair_series(texts: pl.Series) -> pl.Series:
+def _repair_series(texts: pl.Series, parallel: ParallelSettings) -> pl.Series:
     needs = (texts.str.contains(NEEDS_REPAIR) | (texts.str.normalize("NFC") != texts)).fill_null(False)
     if not needs.any():
         return texts
-    return texts.scatter(needs.arg_true(), map_distinct(texts.filter(needs), _repair_chunk))
+    return texts.scatter(needs.arg_true(), map_distinct(texts.filter(needs), _repair_chunk, parallel=parallel))
 
 
-def readable_text(title: pl.Expr, text: pl.Expr) -> pl.Expr:
+def readable_text(title: pl.Expr, text: pl.Expr, parallel: ParallelSettings = ParallelSettings()) -> pl.Expr:
     """Title and body as one readable string: markup stripped, entities decoded,
     Unicode normalised, spaces collapsed, one line between paragraphs. Case,
     punctuation and emoji stay."""
     joined = pl.concat_str([title.fill_null(""), text.fill_null("")], separator="\n\n")
-    repaired = joined.map_batches(_repair_series, return_dtype=pl.String)
+    repaired = joined.map_batches(partial(_repair_series, parallel=parallel), return_dtype=pl.String)
     return squeeze_expr(repaired)
 
 
@@ -145,7 +145,7 @@ def _long_chunk(args: tuple[list[tuple[str | None, str | None]], _BlockRules]) -
     return [long_text(t, b, rules) for t, b in rows]
 
 
-def page_text(df: pl.DataFrame, settings: CleaningSettings) -> pl.Series:
+def page_text(df: pl.DataFrame, settings: CleaningSettings, parallel: ParallelSettings = ParallelSettings()) -> pl.Series:
     """`text_for_sentiment` before masking: pages (HTML with page structure) over
     `long_text_chars` and any text over `long_plain_chars` block by block, in Python; the
     rest, nearly every post, in polars."""
@@ -156,8 +156,8 @@ def page_text(df: pl.DataFrame, settings: CleaningSettings) -> pl.Series:
         page = df.get_column("text").filter(maybe).str.contains(extract.BLOCK_TAGS.pattern).fill_null(False)
         long = long.scatter(maybe.arg_true(), page)
     if not long.any():
-        return df.select(strip_chrome(readable_text(pl.col("title"), pl.col("text")), settings.chrome_patterns)).to_series()
-    short = df.filter(~long).select(strip_chrome(readable_text(pl.col("title"), pl.col("text")), settings.chrome_patterns)).to_series()
+        return df.select(strip_chrome(readable_text(pl.col("title"), pl.col("text"), parallel), settings.chrome_patterns)).to_series()
+    short = df.filter(~long).select(strip_chrome(readable_text(pl.col("title"), pl.col("text"), parallel), settings.chrome_patterns)).to_series()
     pages = df.filter(long)
     done = map_distinct_pairs(list(zip(pages.get_column("title").to_list(), pages.get_column("text").to_list())), _rules(settings))
     out = pl.Series("text_for_sentiment", [None] * df.height, dtype=pl.String)
@@ -221,7 +221,9 @@ def _classify_chunk(args: tuple[list[str], str, tuple[str, ...], float]) -> list
     return out
 
 
-def detect_language(texts: pl.Series, default: str, languages: tuple[str, ...], min_confidence: float = 0.9) -> pl.Series:
+def detect_language(
+    texts: pl.Series, default: str, languages: tuple[str, ...], min_confidence: float = 0.9, parallel: ParallelSettings = ParallelSettings(),
+) -> pl.Series:
     """Language code per text. Short or ambiguous texts get the brand's default language:
     a five-word post in English is often mistaken for Italian, rarely the reverse.
     Each distinct opening is classified once; many are split across processes."""
@@ -230,7 +232,7 @@ def detect_language(texts: pl.Series, default: str, languages: tuple[str, ...], 
     langs = pl.Series("lang", [default] * len(texts), dtype=pl.String)
     if not readable.any():
         return langs
-    return langs.scatter(readable.arg_true(), map_distinct(sample.filter(readable), _classify_chunk, default, languages, min_confidence))
+    return langs.scatter(readable.arg_true(), map_distinct(sample.filter(readable), _classify_chunk, default, languages, min_confidence, parallel=parallel))
 
 
 DETECTABLE = ("en", "es", "fr", "de", "pt", "it", "nl", "sv", "pl", "ja", "zh", "ru", "ar", "tr")
@@ -261,11 +263,11 @@ def strip_chrome(text: pl.Expr, patterns: list[str]) -> pl.Expr:
     return squeeze_expr(text)
 
 
-def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) -> Cleaned:
+def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings, parallel: ParallelSettings = ParallelSettings()) -> Cleaned:
     """Raw rows of one brand to clean rows, plus every dropped row with its reason."""
     raw = schema.conform(raw, "raw")
     text = pl.col("text_for_sentiment")
-    readable = pl.lit(page_text(raw, settings))
+    readable = pl.lit(page_text(raw, settings, parallel))
     df = raw.with_columns((mask_pii(readable) if settings.mask_pii else readable).alias("text_for_sentiment"))
     df = df.with_columns(
         _tokens(text, URL, "").list.eval(
@@ -333,7 +335,7 @@ def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings) 
     doubtful = (~unknown & ~lang.is_in(list(brand.languages))).fill_null(False)
     ask = unknown | doubtful
     if ask.any():
-        found = detect_language(canonical.filter(ask).get_column("text_for_sentiment"), "", languages)
+        found = detect_language(canonical.filter(ask).get_column("text_for_sentiment"), "", languages, parallel=parallel)
         fallback = pl.select(pl.when(unknown.filter(ask)).then(pl.lit(default_lang)).otherwise(lang.filter(ask))).to_series()
         lang = lang.scatter(ask.arg_true(), pl.select(pl.when(found == "").then(fallback).otherwise(found)).to_series())
     canonical = canonical.with_columns(lang, brand_text(canonical.get_column("text_for_sentiment"), brand, settings.brand_passage_chars))

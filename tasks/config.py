@@ -188,8 +188,13 @@ class SentimentSettings(Strict):
     negative_threshold: float = Field(-0.05, ge=-1, le=1)
     sentence_split_chars: PositiveInt = 600
     lexicon: dict[str, float] = {}  # word -> valence (-4..4) added to or replacing VADER's
-    workers: int = Field(0, ge=0)  # processes for scoring; 0 = one per core
-    parallel_min_texts: PositiveInt = 5_000  # below this, scoring stays in-process (as tasks.parallel.MIN_ITEMS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data):
+        if isinstance(data, dict) and (moved := [k for k in ("workers", "parallel_min_texts") if k in data]):
+            raise ValueError(f"{', '.join(moved)}: moved to the `parallel` section (workers, min_items), which every parallel step reads")
+        return data
 
     @field_validator("lexicon")
     @classmethod
@@ -204,6 +209,14 @@ class SentimentSettings(Strict):
         if self.negative_threshold >= self.positive_threshold:
             raise ValueError("negative_threshold must be below positive_threshold")
         return self
+
+
+class ParallelSettings(Strict):
+    """Pure-Python work per text split across worker processes (tasks/parallel.py):
+    VADER scoring, language identification and text repair alike."""
+
+    workers: int = Field(0, ge=0)  # processes; 0 = one per core
+    min_items: PositiveInt = 5_000  # fewer distinct texts stay in-process: starting workers would cost more than it saves
 
 
 class CleaningSettings(Strict):
@@ -327,6 +340,7 @@ class DeliverySettings(Strict):
 
 class SettingsFile(Strict):
     sentiment: SentimentSettings = SentimentSettings()
+    parallel: ParallelSettings = ParallelSettings()
     routing: RoutingSettings = RoutingSettings()
     stance: StanceSettings = StanceSettings()
     cleaning: CleaningSettings = CleaningSettings()

@@ -133,7 +133,7 @@ def classification(gold: list[str], predicted: list[str]) -> dict:
 def evaluate_sentiment(df: pl.DataFrame, cfg: Config) -> dict:
     settings = cfg.settings.sentiment
     prepared = _prepared(df).with_columns(emoji_to_words(pl.col("text_for_sentiment")).alias("vader"))
-    model = score_texts(prepared.get_column("vader").to_list(), settings)
+    model = score_texts(prepared.get_column("vader").to_list(), settings, parallel=cfg.settings.parallel)
     human = prepared.get_column("human").to_list()
     mid = (min(human) + max(human)) / 2
     gold = ["positive" if h > mid else "negative" if h < mid else "neutral" for h in human]
@@ -166,7 +166,7 @@ def evaluate_stance_rows(df: pl.DataFrame, cfg: Config) -> dict:
 
     settings = cfg.settings.sentiment
     prepared = _prepared(df).with_columns(emoji_to_words(pl.col("text_for_sentiment")).alias("vader"))
-    scores = score_texts(prepared.get_column("vader").to_list(), settings)
+    scores = score_texts(prepared.get_column("vader").to_list(), settings, parallel=cfg.settings.parallel)
     labels = ["positive" if s >= settings.positive_threshold else "negative" if s <= settings.negative_threshold else "neutral" for s in scores]
     out = stance(prepared.with_columns(pl.Series("sentiment_label", labels)), cfg.settings.stance, load_models(cfg).stance)
     gold, predicted = df.get_column("stance").to_list(), out.get_column("stance").to_list()

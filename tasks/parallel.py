@@ -12,10 +12,9 @@ from typing import Callable, Sequence, TypeVar
 
 import polars as pl
 
-T = TypeVar("T")
+from tasks.config import ParallelSettings
 
-# Below this many items, starting worker processes costs more than it saves.
-MIN_ITEMS = 5_000
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=4)
@@ -34,8 +33,9 @@ def available_workers(configured: int = 0) -> int:
     return configured or os.cpu_count() or 1
 
 
-def map_chunks(fn: Callable[[tuple], list[T]], items: Sequence, *extra, workers: int, min_items: int = MIN_ITEMS) -> list[T]:
-    """fn((chunk, *extra)) over chunks of `items`, results concatenated in order. `fn`
+def map_chunks(fn: Callable[[tuple], list[T]], items: Sequence, *extra, workers: int, min_items: int) -> list[T]:
+    """fn((chunk, *extra)) over chunks of `items`, results concatenated in order, on
+    `workers` processes when there are `min_items` or more (config's `parallel`). `fn`
     must be a module-level function (it is pickled to the workers)."""
     if workers <= 1 or len(items) < min_items:
         return fn((list(items), *extra))
@@ -44,9 +44,9 @@ def map_chunks(fn: Callable[[tuple], list[T]], items: Sequence, *extra, workers:
     return [r for part in _pool(workers).map(fn, chunks) for r in part]
 
 
-def map_distinct(values: pl.Series, fn: Callable[[tuple], list], *extra, dtype: pl.DataType = pl.String) -> pl.Series:
+def map_distinct(values: pl.Series, fn: Callable[[tuple], list], *extra, parallel: ParallelSettings, dtype: pl.DataType = pl.String) -> pl.Series:
     """fn over each distinct value of `values` once (reposts repeat texts), on worker
     processes when there are many, mapped back onto every row."""
     distinct = values.unique(maintain_order=True)
-    results = map_chunks(fn, distinct.to_list(), *extra, workers=available_workers())
+    results = map_chunks(fn, distinct.to_list(), *extra, workers=available_workers(parallel.workers), min_items=parallel.min_items)
     return values.replace_strict(distinct, pl.Series(results, dtype=dtype), return_dtype=dtype)

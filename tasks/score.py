@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tasks.config import SentimentSettings
+from tasks.config import ParallelSettings, SentimentSettings
 from tasks.parallel import available_workers, map_chunks
 
 LEXICON = "sentiment/vader_lexicon.txt"
@@ -156,14 +156,14 @@ def _score_chunk(args: tuple[list[str], int, tuple[tuple[str, float], ...]]) -> 
     return [compound(t, split_chars, lexicon) for t in texts]
 
 
-def score_texts(texts: list[str], settings: SentimentSettings, workers: int | None = None) -> list[float]:
-    """Compound scores of `texts`, in order, on `workers` processes (config by default)."""
+def score_texts(texts: list[str], settings: SentimentSettings, workers: int | None = None, parallel: ParallelSettings = ParallelSettings()) -> list[float]:
+    """Compound scores of `texts`, in order, on `workers` processes (config's `parallel` by default)."""
     lexicon = tuple(sorted(settings.lexicon.items()))
-    workers = available_workers(settings.workers) if workers is None else workers
-    return map_chunks(_score_chunk, texts, settings.sentence_split_chars, lexicon, workers=workers, min_items=settings.parallel_min_texts)
+    workers = available_workers(parallel.workers) if workers is None else workers
+    return map_chunks(_score_chunk, texts, settings.sentence_split_chars, lexicon, workers=workers, min_items=parallel.min_items)
 
 
-def score_sentiment(df: pl.DataFrame, settings: SentimentSettings, scored_languages: list[str]) -> pl.DataFrame:
+def score_sentiment(df: pl.DataFrame, settings: SentimentSettings, scored_languages: list[str], parallel: ParallelSettings = ParallelSettings()) -> pl.DataFrame:
     """Adds `sentiment` and `sentiment_label`. Each distinct text is scored once;
     languages VADER's English lexicon cannot read are left unscored."""
     to_score = pl.col("lang").is_in(scored_languages)
@@ -175,7 +175,7 @@ def score_sentiment(df: pl.DataFrame, settings: SentimentSettings, scored_langua
     )
     wanted = df.filter(to_score)
     texts = pl.concat([wanted.select(pl.col("_vader_text")), wanted.select(pl.col("_vader_whole").alias("_vader_text"))]).unique().sort("_vader_text")
-    texts = texts.with_columns(pl.Series("sentiment", score_texts(texts.get_column("_vader_text").to_list(), settings), dtype=pl.Float64))
+    texts = texts.with_columns(pl.Series("sentiment", score_texts(texts.get_column("_vader_text").to_list(), settings, parallel=parallel), dtype=pl.Float64))
     s = pl.col("sentiment")
     return (
         df.join(texts, on="_vader_text", how="left")

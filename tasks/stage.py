@@ -157,7 +157,7 @@ def clean_stage(cfg: Config, lake: Lake, brand: Brand, days: list[date], sources
 
     def clean(batch: Batch) -> Transformed:
         raw = lake.read("raw", brand.id, batch.days, sources=sources)
-        cleaned = clean_mentions(raw, brand, cfg.settings.cleaning)
+        cleaned = clean_mentions(raw, brand, cfg.settings.cleaning, cfg.settings.parallel)
         return Transformed(cleaned.mentions, raw.height, dropped_rows=cleaned.dropped, parameters=clean_gate_parameters(lake, brand.id, batch.days))
 
     return run_stage(CLEAN, brand.id, lake, batches_of_days(lake, "raw", brand.id, days, sources), clean, on_gate, timings)
@@ -172,7 +172,7 @@ def score_stage(cfg: Config, lake: Lake, brand: Brand, days: list[date], on_gate
 
     def score(batch: Batch) -> Transformed:
         clean = lake.read("clean", brand.id, batch.days)
-        scored = route_and_stance(clean, cfg, models, lambda df: score_sentiment(df, cfg.settings.sentiment, brand.languages))
+        scored = route_and_stance(clean, cfg, models, lambda df: score_sentiment(df, cfg.settings.sentiment, brand.languages, cfg.settings.parallel))
         return Transformed(scored, clean.height)
 
     return run_stage(SCORE, brand.id, lake, batches_of_days(lake, "clean", brand.id, days), score, on_gate, timings)

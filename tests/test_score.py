@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tasks import score
-from tasks.config import SentimentSettings
+from tasks.config import ParallelSettings, SentimentSettings
 
 SETTINGS = SentimentSettings()
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -82,8 +82,8 @@ def test_domain_lexicon_from_config_changes_the_score():
 
 def test_worker_processes_give_the_same_scores_as_in_process():
     texts = [f"Halcyon {w} {i}!!! 😍" for i, w in enumerate(["great", "awful", "fine", "not bad", "a joke"] * 20)]
-    settings = SentimentSettings(lexicon={"joke": -1.5}, parallel_min_texts=1)
-    assert score.score_texts(texts, settings, workers=2) == score.score_texts(texts, settings, workers=1)
+    settings, parallel = SentimentSettings(lexicon={"joke": -1.5}), ParallelSettings(min_items=1)
+    assert score.score_texts(texts, settings, workers=2, parallel=parallel) == score.score_texts(texts, settings, workers=1, parallel=parallel)
 
 
 @lru_cache(maxsize=1)
