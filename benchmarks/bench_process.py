@@ -374,7 +374,7 @@ def stage_summary() -> dict:
     t0 = time.perf_counter()
     for b in cfg.brands:
         t1 = time.perf_counter()
-        model = build_summary(b, WEEK, taxonomy=cfg.taxonomy, settings=cfg.settings.summary, board=cfg.settings.board, **inputs[b.id])
+        model = build_summary(b, WEEK, taxonomy=cfg.taxonomy, settings=cfg.settings.summary, **inputs[b.id])
         render_markdown(model), render_html(model)
         per_brand[b.id] = {"scored_mentions": inputs[b.id]["this_week"].height, "seconds": time.perf_counter() - t1}
     return {"rows_in": sum(i["this_week"].height for i in inputs.values()), "seconds": time.perf_counter() - t0, "per_brand": per_brand}

@@ -56,7 +56,7 @@ def measure(folder: Path) -> dict:
     t0 = time.perf_counter()
     model = build_summary(
         cfg.brand("halcyon"), WEEK, this_week, before, {"brightwave": 250_000}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}),
-        cfg.taxonomy, cfg.settings.summary, cfg.settings.board,
+        cfg.taxonomy, cfg.settings.summary,
     )
     render_markdown(model), render_html(model)
     seconds = time.perf_counter() - t0

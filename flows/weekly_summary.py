@@ -21,7 +21,7 @@ from tasks.discovery import period_issues, stored
 from tasks.spikes import spike_events
 from tasks.stages import StageStats
 from tasks.storage import Lake, lake_path, shown, write_text
-from tasks.summary import BASELINE_WEEKS, NOT_REPORTED, build_summary, render_html, render_markdown, render_quality_html, week_days, week_label
+from tasks.summary import NOT_REPORTED, build_summary, render_html, render_markdown, render_quality_html, week_days, week_label
 
 
 @task(name="build-weekly-summary", task_run_name=task_run_label("weekly-summary"), cache_policy=NO_CACHE, **IO_RETRIES)
@@ -31,7 +31,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     brand = cfg.brand(brand_id)
     days = week_days(week)
     this_week = lake.read("scored", brand.id, days, drop=NOT_REPORTED)
-    before = lake.read("scored", brand.id, [days[0] - timedelta(days=i) for i in range(7 * BASELINE_WEEKS, 0, -1)], drop=NOT_REPORTED)
+    before = lake.read("scored", brand.id, [days[0] - timedelta(days=i) for i in range(7 * cfg.settings.summary.baseline_weeks, 0, -1)], drop=NOT_REPORTED)
     discovered = week_issues(cfg, lake, brand, week, this_week, before)
     gates = lake.read_gates(brand.id, *day_bounds(days[0], days[-1]))
     model = build_summary(
@@ -43,7 +43,6 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
         quarantine=lake.read_quarantine(brand.id, days),
         taxonomy=cfg.taxonomy,
         settings=cfg.settings.summary,
-        board=cfg.settings.board,
         gates=gates,
         triage_team=cfg.settings.routing.triage_team,
         discovered=discovered,

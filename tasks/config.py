@@ -289,8 +289,11 @@ class SummarySettings(Strict):
     posts_per_issue: PositiveInt = 3
     mask_pii: bool = True
     pseudonymise_authors: bool = False  # reports name authors "author-1a2b3c4d" instead of their handles
-    spike_z: float = Field(3.0, gt=0)  # robust z-score over the four weeks before
+    baseline_weeks: PositiveInt = 4  # the weeks before that trends, spikes and rising phrases compare with
+    spike_z: float = Field(3.0, gt=0)  # robust z-score over the baseline weeks
     spike_min_mentions: PositiveInt = 20
+    emerging_min_mentions: PositiveInt = 3  # a rising phrase of the week needs this many negative mentions ...
+    emerging_min_lift: float = Field(3.0, gt=1)  # ... and this many times its baseline rate
 
 
 def _check_cron(v: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader
 
-from tasks.config import BoardSettings, Brand, DiscoverySettings, SummarySettings, TaxonomyFile
+from tasks.config import Brand, DiscoverySettings, SummarySettings, TaxonomyFile
 from tasks.digest import digest
 from tasks.discovery import attention_line, period_issues, ranked, without_members
 from tasks.emerging import emerging_phrases, negative_phrase_counts
@@ -206,7 +206,6 @@ def _handoffs(rows: pl.DataFrame, team: str, taxonomy: TaxonomyFile) -> list[dic
     return sorted(out, key=lambda h: (-h["mentions"], h["team"]))
 
 
-BASELINE_WEEKS = 4
 
 # Scored columns no report or board shows: the raw post and ids, a third of a week's
 # bytes, which the flows then do not read.
@@ -222,7 +221,6 @@ def build_summary(
     quarantine: pl.DataFrame,
     taxonomy: TaxonomyFile,
     settings: SummarySettings,
-    board: BoardSettings,
     gates: list[dict] | None = None,
     triage_team: str = "customer_care",
     discovered: dict | None = None,
@@ -231,8 +229,8 @@ def build_summary(
 ) -> dict:
     """Everything the weekly report says, as plain data.
 
-    `before` holds the brand's scored mentions of the four weeks before `week` (the
-    baseline for trends, spikes and emerging phrases); `gates` are the quality-gate
+    `before` holds the brand's scored mentions of the `settings.baseline_weeks` before
+    `week` (the baseline for trends, spikes and emerging phrases); `gates` are the quality-gate
     results whose windows overlap the week (as stored by the flows); `discovered` is
     the week's tasks.discovery.period_issues (found here, with no history, if not given);
     `brand_names` names the competitors in share of voice (default: their ids)."""
@@ -240,7 +238,7 @@ def build_summary(
     if settings.pseudonymise_authors:
         this_week, before = pseudonymise_authors(this_week), pseudonymise_authors(before)
     last_week = before.filter(pl.col("date") >= days[0] - timedelta(days=7))
-    baseline_days = 7 * BASELINE_WEEKS
+    baseline_days = 7 * settings.baseline_weeks
     volume, prev_volume = this_week.height, last_week.height
     net, prev_net = net_sentiment(this_week), net_sentiment(last_week)
     total_voice = volume + sum(competitor_volume.values())
@@ -279,7 +277,7 @@ def build_summary(
     )
     emerging = emerging_phrases(
         this_week, negative_phrase_counts(before), 7, baseline_days, ignore=[*brand.terms, brand.name],
-        min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift,
+        min_mentions=settings.emerging_min_mentions, min_lift=settings.emerging_min_lift,
     )
 
     teams = []

@@ -64,7 +64,7 @@ def _model(cfg, posts: list[str], authors: list[str]):
     ]
     scored = route_and_stance(schema.conform(pl.DataFrame(rows, schema_overrides=schema.SCORED, infer_schema_length=None), "scored"), cfg, load_models(cfg), lambda df: df)
     quarantine = pl.DataFrame({"stage": ["listen"], "disposition": ["quarantined"], "reason": [posts[0][:50]]})
-    return build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, quarantine, cfg.taxonomy, cfg.settings.summary, cfg.settings.board)
+    return build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, quarantine, cfg.taxonomy, cfg.settings.summary)
 
 
 @QUIET

@@ -55,7 +55,7 @@ def test_reports_and_boards_render_no_javascript_link(cfg):
     settings = cfg.settings.summary.model_copy(update={"posts_per_issue": len(urls)})
     from tasks.config import DiscoverySettings
 
-    model = build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, schema.empty("quarantine"), cfg.taxonomy, settings, cfg.settings.board, discovery=DiscoverySettings(min_mentions_week=2))
+    model = build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, schema.empty("quarantine"), cfg.taxonomy, settings, discovery=DiscoverySettings(min_mentions_week=2))
     from tasks.discovery import period_issues
 
     discovered = period_issues(scored, None, "2026-11-17", DiscoverySettings(), cfg.taxonomy, ["Halcyon"], 1, True)

@@ -50,7 +50,7 @@ def _week(cfg, models, empty: bool = False):
                     "success": False, "severity": "warning", "rows flagged": 3}],
     }]
     return build_summary(cfg.brand("halcyon"), "2026-W47", this_week, last_week, {"brightwave": 57, "lumen": 12}, quarantine, cfg.taxonomy,
-                         cfg.settings.summary, cfg.settings.board, gates, brand_names={"halcyon": "Halcyon Mobile", "brightwave": "Brightwave", "lumen": "Lumen"})
+                         cfg.settings.summary, gates, brand_names={"halcyon": "Halcyon Mobile", "brightwave": "Brightwave", "lumen": "Lumen"})
 
 
 @pytest.fixture(scope="module")

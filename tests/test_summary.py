@@ -45,7 +45,7 @@ def model(cfg, models):
     quarantine = pl.DataFrame(
         {"stage": ["clean", "clean", "listen"], "disposition": ["dropped", "dropped", "quarantined"], "reason": ["duplicate of aaa", "duplicate of bbb", "x.jsonl line 3: invalid JSON"]}
     )
-    return build_summary(cfg.brand("halcyon"), "2026-W47", this_week, last_week, {"brightwave": 4}, quarantine, cfg.taxonomy, cfg.settings.summary, cfg.settings.board, discovery=TINY)
+    return build_summary(cfg.brand("halcyon"), "2026-W47", this_week, last_week, {"brightwave": 4}, quarantine, cfg.taxonomy, cfg.settings.summary, discovery=TINY)
 
 
 # A hand-made week has a handful of posts: an issue of two is enough here.
@@ -144,7 +144,7 @@ def test_authors_can_be_pseudonymised_in_reports(cfg, model, models):
             for t in ("Halcyon outage, no signal in Leeds since this morning", "Still a Halcyon outage here, no signal in Leeds all afternoon")]
     scored = stance(_scored(rows), cfg.settings.stance, models.stance)
     one_voice = TINY.model_copy(update={"min_authors": 1})
-    md = render_markdown(build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}), cfg.taxonomy, settings, cfg.settings.board, discovery=one_voice))
+    md = render_markdown(build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}), cfg.taxonomy, settings, discovery=one_voice))
     assert "ann.real.name" not in md
     names = set(re.findall(r"author-[0-9a-f]{8}", md))
     assert len(names) == 1, "one author, one stable pseudonym"
