@@ -178,7 +178,7 @@ def summary(
     """Write the weekly cross-team summary for one brand and ISO week, and deliver it
     to the webhook named in config/settings.yaml (if its variable is set)."""
     from tasks.storage import shown
-    from tasks.summary import week_days
+    from tasks.calendar import week_days
 
     _config([brand])
     if week is not None:

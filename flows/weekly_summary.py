@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import timedelta
 
 import polars as pl
 from prefect import flow, task
@@ -14,14 +13,14 @@ from prefect.events import emit_event
 from prefect.cache_policies import NO_CACHE
 
 from flows.orchestration import IO_RETRIES, artifact_key, markdown_artifact, scheduled_time, table_artifact, task_run_label, weekly_summary_run_name
-from tasks.calendar import day_bounds
+from tasks.calendar import day_bounds, days_before, parse_week, week_before, week_days, week_label
 from tasks.config import Config, load_config
 from tasks.deliver import deliver, messages
 from tasks.discovery import period_issues, stored
 from tasks.spikes import spike_events
 from tasks.stages import StageStats
 from tasks.storage import Lake, lake_path, shown, write_text
-from tasks.summary import NOT_REPORTED, build_summary, render_html, render_markdown, render_quality_html, week_days, week_label
+from tasks.summary import NOT_REPORTED, build_summary, render_html, render_markdown, render_quality_html
 
 
 @task(name="build-weekly-summary", task_run_name=task_run_label("weekly-summary"), cache_policy=NO_CACHE, **IO_RETRIES)
@@ -31,7 +30,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     brand = cfg.brand(brand_id)
     days = week_days(week)
     this_week = lake.read("scored", brand.id, days, drop=NOT_REPORTED)
-    before = lake.read("scored", brand.id, [days[0] - timedelta(days=i) for i in range(7 * cfg.settings.summary.baseline_weeks, 0, -1)], drop=NOT_REPORTED)
+    before = lake.read("scored", brand.id, days_before(week, cfg.settings.summary.baseline_weeks), drop=NOT_REPORTED)
     discovered = week_issues(cfg, lake, brand, week, this_week, before)
     gates = lake.read_gates(brand.id, *day_bounds(days[0], days[-1]))
     model = build_summary(
@@ -82,11 +81,11 @@ def week_issues(cfg: Config, lake: Lake, brand, week: str, this_week, before) ->
     """The week's discovered issues, followed from last week's as the lake keeps them
     (found from last week's mentions when that week was never summarised), and kept."""
     settings, days = cfg.settings.discovery, week_days(week)
-    last_week = week_label(days[0] - timedelta(days=7))
+    last_week = week_before(week)
     args = (settings, cfg.taxonomy, [*brand.terms, brand.name], settings.min_mentions_week, cfg.settings.summary.mask_pii)
     previous = lake.read_issues(brand.id, last_week)
     if previous is None:
-        previous = stored(period_issues(before.filter(pl.col("date") >= days[0] - timedelta(days=7)), None, last_week, *args))
+        previous = stored(period_issues(before.filter(pl.col("date") >= parse_week(last_week)), None, last_week, *args))
     found = period_issues(this_week, previous, week, *args)
     lake.write_issues(brand.id, week, stored(found))
     return found
@@ -106,7 +105,7 @@ def deliver_report(cfg: Config, brand_id: str, week: str, model_path: str, resen
 def week_to_summarise(timezone_name: str) -> str:
     """The last full ISO week before the run's scheduled time (in the brand's time zone),
     so a retry or a late run of Monday's schedule still writes the same week."""
-    return week_label(scheduled_time(timezone_name).date() - timedelta(days=7))
+    return week_before(week_label(scheduled_time(timezone_name).date()))
 
 
 @flow(name="weekly-summary", flow_run_name=weekly_summary_run_name, log_prints=True)

@@ -38,6 +38,7 @@ from typing import Iterable
 import polars as pl
 
 from tasks import schema
+from tasks.calendar import days_between
 from tasks.errors import CorruptPartition, StorageError
 from tasks.locks import partition_lock
 from tasks.secrets import scrub, scrub_frame
@@ -416,9 +417,3 @@ class Lake:
         current = self.read_cursor(source, brand)
         if current is None or until > current:
             write_text(json.dumps({"until": until.isoformat()}) + "\n", self.cursor_path(source, brand))
-
-
-def days_between(start: datetime, end: datetime) -> list[date]:
-    """UTC dates that the window [start, end) touches."""
-    last = (end - timedelta(microseconds=1)).date()
-    return pl.date_range(start.date(), last, eager=True).to_list() if end > start else []

@@ -9,7 +9,7 @@ later, a webhook.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -19,36 +19,14 @@ from tasks.config import Brand, DiscoverySettings, SummarySettings, TaxonomyFile
 from tasks.digest import digest
 from tasks.discovery import attention_line, period_issues, ranked, without_members
 from tasks.emerging import emerging_phrases, negative_phrase_counts
-from tasks.errors import ConfigError
 from tasks.extract import quote
+from tasks.calendar import parse_week, week_before, week_days, week_label  # noqa: F401  (week_label: flows/demo.py imports it from here)
 from tasks.links import safe_url
 from tasks.privacy import mask_text, pseudonymise_authors
 from tasks.promises import promise_gap
 from tasks.spikes import find_spikes
 
-WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-def parse_week(week: str) -> date:
-    """Monday of an ISO week label such as 2026-W47."""
-    m = WEEK.match(week or "")
-    if not m:
-        raise ConfigError(f"week {week!r}: expected an ISO week such as 2026-W47")
-    try:
-        return date.fromisocalendar(int(m[1]), int(m[2]), 1)
-    except ValueError:
-        raise ConfigError(f"week {week!r}: {m[1]} has no week {int(m[2])}") from None
-
-
-def week_label(day: date) -> str:
-    y, w, _ = day.isocalendar()
-    return f"{y}-W{w:02d}"
-
-
-def week_days(week: str) -> list[date]:
-    monday = parse_week(week)
-    return [monday + timedelta(days=i) for i in range(7)]
 
 
 def net_sentiment(df: pl.DataFrame) -> float | None:
@@ -237,7 +215,7 @@ def build_summary(
     days = week_days(week)
     if settings.pseudonymise_authors:
         this_week, before = pseudonymise_authors(this_week), pseudonymise_authors(before)
-    last_week = before.filter(pl.col("date") >= days[0] - timedelta(days=7))
+    last_week = before.filter(pl.col("date") >= parse_week(week_before(week)))
     baseline_days = 7 * settings.baseline_weeks
     volume, prev_volume = this_week.height, last_week.height
     net, prev_net = net_sentiment(this_week), net_sentiment(last_week)
@@ -336,7 +314,7 @@ def build_summary(
         "brand_name": brand.name,
         "week": week,
         "week_start": parse_week(week).isoformat(),
-        "week_end": (parse_week(week) + timedelta(days=6)).isoformat(),
+        "week_end": week_days(week)[-1].isoformat(),
         "volume": volume,
         "previous_volume": prev_volume,
         "volume_change_pct": _change(volume, prev_volume, relative=True),
@@ -434,7 +412,7 @@ def render_quality_html(brand_name: str, week: str, gates: list[dict]) -> str:
         brand_name=brand_name,
         week=week,
         week_start=parse_week(week).isoformat(),
-        week_end=(parse_week(week) + timedelta(days=6)).isoformat(),
+        week_end=week_days(week)[-1].isoformat(),
         runs=runs,
         suites=suites,
         total=len(checks),

@@ -7,7 +7,8 @@ from tasks import schema
 from tasks.errors import ConfigError
 from tasks.config import DiscoverySettings
 from tasks.stance import stance
-from tasks.summary import build_summary, parse_week, render_html, render_markdown, week_days
+from tasks.calendar import parse_week, week_days
+from tasks.summary import build_summary, render_html, render_markdown
 
 
 def _scored(rows):
