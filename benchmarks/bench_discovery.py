@@ -24,7 +24,7 @@ from common import measure_in_fresh_process, peak_rss_mb
 def measure(folder: Path) -> dict:
     from tasks.config import load_config
     from tasks.discovery import period_issues, stored
-    from tasks.summary import NOT_REPORTED
+    from tasks.schema import NOT_REPORTED
 
     cfg = load_config()
     brand, settings = cfg.brand("halcyon"), cfg.settings.discovery

@@ -331,13 +331,12 @@ def stage_boards() -> dict:
     its Prefect artifact."""
     from tasks.board import daily_boards, render_board
     from tasks.storage import write_text
-    from tasks.summary import NOT_REPORTED
 
     cfg, lake = _pipeline()
     rows_in, t0 = 0, time.perf_counter()
     for b in cfg.brands:
         def read_day(day, b=b):
-            return lake.read("scored", b.id, [day], drop=NOT_REPORTED)
+            return lake.read_reported(b.id, [day])
 
         def read_issues(day, b=b):
             return lake.read_issues(b.id, day.isoformat())
@@ -354,12 +353,12 @@ def stage_summary() -> dict:
     """The `build-weekly-summary` task's work for every brand. The four weeks before are
     the week's own scored mentions shifted back (half as many, like bench_summary.py),
     so week-over-week change, spikes and rising phrases have a baseline to work on."""
-    from tasks.summary import NOT_REPORTED, build_summary, render_html, render_markdown
+    from tasks.summary import build_summary, render_html, render_markdown
 
     cfg, lake = _pipeline()
     inputs, per_brand = {}, {}
     for b in cfg.brands:
-        week = lake.read("scored", b.id, DAYS, drop=NOT_REPORTED)  # as the weekly-summary flow reads it
+        week = lake.read_reported(b.id, DAYS)  # as the weekly-summary flow reads it
         before = pl.concat([
             week.sample(fraction=1 / 8, seed=k).with_columns(
                 (pl.lit(f"w{k}") + pl.col("mention_id")).alias("mention_id"),

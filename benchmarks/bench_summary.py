@@ -49,7 +49,7 @@ def measure(folder: Path) -> dict:
     from tasks.summary import build_summary, render_html, render_markdown
 
     cfg = load_config()
-    from tasks.summary import NOT_REPORTED
+    from tasks.schema import NOT_REPORTED
 
     # Read as the weekly-summary flow reads the lake: without the columns it never shows.
     this_week, before = (pl.scan_parquet(folder / f"{name}.parquet").drop(NOT_REPORTED).collect() for name in ("week", "before"))

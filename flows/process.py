@@ -26,7 +26,6 @@ from tasks.calendar import date_range, day_bounds
 from tasks.config import Brand, Config, load_config
 from tasks.ranges import check_days
 from tasks.stage import Batch, clean_stage, score_stage
-from tasks.summary import NOT_REPORTED
 from tasks.stages import StageStats
 from tasks.storage import Lake, write_text
 from tasks.validate import Check, GateResult, check_rows
@@ -82,7 +81,7 @@ def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
     paths = {}
 
     def read_day(day: date) -> pl.DataFrame:
-        return lake.read("scored", brand.id, [day], drop=NOT_REPORTED)
+        return lake.read_reported(brand.id, [day])
 
     def read_issues(day: date) -> dict | None:
         return lake.read_issues(brand.id, day.isoformat())

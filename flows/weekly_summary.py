@@ -20,7 +20,7 @@ from tasks.discovery import period_issues, stored
 from tasks.spikes import spike_events
 from tasks.stages import StageStats
 from tasks.storage import Lake, lake_path, shown, write_text
-from tasks.summary import NOT_REPORTED, build_summary, render_html, render_markdown, render_quality_html
+from tasks.summary import build_summary, render_html, render_markdown, render_quality_html
 
 
 @task(name="build-weekly-summary", task_run_name=task_run_label("weekly-summary"), cache_policy=NO_CACHE, **IO_RETRIES)
@@ -29,8 +29,8 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     lake = Lake()
     brand = cfg.brand(brand_id)
     days = week_days(week)
-    this_week = lake.read("scored", brand.id, days, drop=NOT_REPORTED)
-    before = lake.read("scored", brand.id, days_before(week, cfg.settings.summary.baseline_weeks), drop=NOT_REPORTED)
+    this_week = lake.read_reported(brand.id, days)
+    before = lake.read_reported(brand.id, days_before(week, cfg.settings.summary.baseline_weeks))
     discovered = week_issues(cfg, lake, brand, week, this_week, before)
     gates = lake.read_gates(brand.id, *day_bounds(days[0], days[-1]))
     model = build_summary(

@@ -28,7 +28,7 @@ from tasks.config import load_config  # noqa: E402
 from tasks.discovery import discover, follow  # noqa: E402
 from tasks.schema import mention_id  # noqa: E402
 from tasks.storage import Lake  # noqa: E402
-from tasks.summary import NOT_REPORTED, week_days  # noqa: E402
+from tasks.calendar import week_days  # noqa: E402
 
 WEEKS = ["2026-W43", "2026-W44", "2026-W45", "2026-W46", "2026-W47"]
 MIN_STORYLINE = 20  # the target: every storyline this big in a week is its own issue
@@ -51,7 +51,7 @@ def evaluate(brand_id: str, method: str, threshold: float | None) -> list[dict]:
     previous: list[dict] = []
     results = []
     for week in WEEKS:
-        rows = lake.read("scored", brand.id, week_days(week), drop=NOT_REPORTED)
+        rows = lake.read_reported(brand.id, week_days(week))
         found = discover(rows, "complaint", settings, cfg.taxonomy, [*brand.terms, brand.name], settings.min_mentions_week, method=method)
         issues = follow(found, previous, week, settings)
         previous = issues

@@ -84,6 +84,11 @@ QUARANTINE = {c.name: c.dtype for c in QUARANTINE_COLUMNS}
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {"raw": RAW, "clean": CLEAN, "scored": SCORED, "quarantine": QUARANTINE}
 
 
+# Scored columns no report or board shows: the raw post and ids, a third of a week's
+# bytes, which the flows then do not read.
+NOT_REPORTED = ("title", "text", "native_id", "lang_hint", "urls", "handles", "hashtags", "dup_sources")
+
+
 def mention_id(source: str, native_id: str) -> str:
     """The same post always gets the same id, whichever run or window fetched it."""
     return hashlib.sha256(f"{source}:{native_id}".encode()).hexdigest()[:20]

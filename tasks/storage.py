@@ -278,6 +278,11 @@ class Lake:
             return schema.empty(kind).select(wanted)
         return pl.concat([self._read_file(p, kind, wanted) for p in paths], how="vertical")
 
+    def read_reported(self, brand: str, days: Iterable[date]) -> pl.DataFrame:
+        """Scored rows as the board and the weekly summary read them: without the columns
+        no report shows (schema.NOT_REPORTED)."""
+        return self.read("scored", brand, days, drop=schema.NOT_REPORTED)
+
     def count_rows(self, stage: str, brand: str, days: Iterable[date], sources: Iterable[str] | None = None) -> int:
         """Rows in those partitions, from the Parquet footers: no data is read."""
         srcs = list(sources) if sources is not None else [None]

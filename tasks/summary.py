@@ -184,12 +184,6 @@ def _handoffs(rows: pl.DataFrame, team: str, taxonomy: TaxonomyFile) -> list[dic
     return sorted(out, key=lambda h: (-h["mentions"], h["team"]))
 
 
-
-# Scored columns no report or board shows: the raw post and ids, a third of a week's
-# bytes, which the flows then do not read.
-NOT_REPORTED = ("title", "text", "native_id", "lang_hint", "urls", "handles", "hashtags", "dup_sources")
-
-
 def build_summary(
     brand: Brand,
     week: str,
