@@ -13,7 +13,8 @@ from tasks.config import BoardSettings, Brand, DiscoverySettings, SummarySetting
 from tasks.discovery import period_issues, ranked, stored, without_members
 from tasks.emerging import emerging_phrases, negative_phrase_counts
 from tasks.privacy import pseudonymise_authors
-from tasks.summary import category_counts, template_env, net_sentiment, rank_issues
+from tasks.reports.metrics import category_counts, net_sentiment, rank_issues
+from tasks.reports.render import template_env
 
 
 @dataclass(frozen=True)

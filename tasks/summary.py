@@ -10,157 +10,19 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import polars as pl
-from jinja2 import Environment, FileSystemLoader
 
 from tasks.config import Brand, DiscoverySettings, SummarySettings, TaxonomyFile
 from tasks.digest import digest
 from tasks.discovery import attention_line, period_issues, ranked, without_members
 from tasks.emerging import emerging_phrases, negative_phrase_counts
-from tasks.extract import quote
 from tasks.calendar import parse_week, week_before, week_days, week_label  # noqa: F401  (week_label: flows/demo.py imports it from here)
-from tasks.links import safe_url
 from tasks.privacy import mask_text, pseudonymise_authors
 from tasks.promises import promise_gap
+from tasks.reports.metrics import category_counts, change_of, net_sentiment, rank_issues, sample_posts
+from tasks.reports.render import render_html, render_markdown, render_quality_html  # noqa: F401  (the flows and tests render through here)
 from tasks.spikes import find_spikes
-
-TEMPLATES = Path(__file__).parent / "templates"
-
-
-def net_sentiment(df: pl.DataFrame) -> float | None:
-    labels = df.get_column("sentiment_label")
-    scored = int((labels != "unscored").sum())
-    if not scored:
-        return None
-    pos, neg = int((labels == "positive").sum()), int((labels == "negative").sum())
-    return round(100 * (pos - neg) / scored, 1)
-
-
-def _change(now: float | int | None, before: float | int | None, relative: bool) -> float | None:
-    if now is None or before is None:
-        return None
-    if not relative:
-        return round(now - before, 1)
-    return None if before == 0 else round(100 * (now - before) / before, 1)
-
-
-def _trend(now: float, before: float) -> str:
-    if before == 0:
-        return "new" if now else "none"
-    if now == 0:
-        return "resolved"
-    ratio = now / before
-    return "growing" if ratio >= 1.25 else "fading" if ratio <= 0.8 else "steady"
-
-
-def _posts(df: pl.DataFrame, n: int, mask: bool = True) -> list[dict]:
-    """A sample stratified by source: each source's most seen post (by copies,
-    engagement and reach) in turn, then each source's second, and so on; each text once."""
-    ranked = (
-        df.sort(
-            [pl.col("dup_count"), pl.col("engagement").fill_null(0), pl.col("author_reach").fill_null(0), pl.col("mention_id")],
-            descending=[True, True, True, False],
-        )
-        .unique("text_for_sentiment", keep="first", maintain_order=True)
-        .with_row_index("_overall")
-        .with_columns(pl.int_range(pl.len()).over("source").alias("_in_source"))
-        .sort("_in_source", "_overall")
-    )
-    shown = mask_text if mask else (lambda t: t)
-    return [
-        {
-            # Long posts are quoted from the passage that names the brand, in whole sentences.
-            "text": shown(quote(r.get("text_brand") or r["text_for_sentiment"])),
-            "mention_id": r["mention_id"],
-            "source": r["source"],
-            "author": shown(r["author_handle"]) or "unknown",
-            "reach": r["author_reach"],
-            "url": safe_url(r["url"]),  # http(s) only: no javascript: link in any report
-            "sentiment": r["sentiment"],
-            "copies": r["dup_count"],
-            "date": r["date"].isoformat(),
-        }
-        for r in ranked.head(n).iter_rows(named=True)
-    ]
-
-
-def _phrases(df: pl.DataFrame, phrases: list[str], n: int = 5) -> list[dict]:
-    """The taxonomy phrases these posts use most, each counted once per post (one regex pass)."""
-    alts = "|".join(re.escape(p.lower()) for p in sorted(phrases, key=len, reverse=True))
-    found = (
-        df.select("mention_id", pl.col("text_norm").str.extract_all(rf"\b(?:{alts})\b").alias("phrase"))
-        .explode("phrase")
-        .drop_nulls("phrase")
-        .unique()
-        .group_by("phrase")
-        .agg(pl.len().alias("mentions"))
-        .sort(["mentions", "phrase"], descending=[True, False])
-    )
-    return found.head(n).to_dicts()
-
-
-def _authors(df: pl.DataFrame, n: int = 5) -> list[dict]:
-    by = (
-        df.filter(pl.col("author_handle").is_not_null())
-        .group_by("author_handle", "source")
-        .agg(pl.len().alias("mentions"), pl.col("author_reach").max().alias("reach"))
-        .sort(["reach", "mentions", "author_handle", "source"], descending=[True, True, False, False], nulls_last=True)
-    )
-    return by.head(n).to_dicts()
-
-
-def category_counts(df: pl.DataFrame) -> dict[str, int]:
-    return dict(df.select(pl.col("categories").explode()).drop_nulls().group_by("categories").len().iter_rows())
-
-
-def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: TaxonomyFile, settings: SummarySettings) -> tuple[list[dict], list[dict]]:
-    """Complaints by category, most pressing first, and praise by category.
-
-    `expected` is each category's volume in the comparison period (last week, or the
-    baseline's rate scaled to this period), for the trend."""
-    issues, praise = [], []
-    for key, cat in taxonomy.categories.items():
-        rows = df.filter(pl.col("categories").list.contains(key))
-        if rows.is_empty():
-            continue
-        negative = rows.filter(pl.col("sentiment_label") == "negative")
-        # Praise boxes never show a mention VADER reads negative, whatever the stance model says.
-        praised = rows.filter((pl.col("stance") == "praise") & (pl.col("sentiment_label") != "negative"))
-        before = expected.get(key, 0)
-        entry = {
-            "key": key,
-            "label": cat.label,
-            "team": cat.team,
-            "team_name": taxonomy.teams[cat.team],
-            "sla_hours": cat.sla_hours,
-            "playbook": cat.playbook,
-            "volume": rows.height,
-            "negative": negative.height,
-            "negative_share": round(100 * negative.height / rows.height, 1),
-            "previous_volume": round(before),  # mentions, though scaled from a baseline: a count
-            "trend": _trend(rows.height, before),
-            "phrases": _phrases(rows, cat.phrases),
-            # Candidates: more than shown, so a post quoted under a more pressing issue can be skipped.
-            "posts": _posts(negative if cat.kind == "complaint" and not negative.is_empty() else rows, 3 * settings.posts_per_issue, settings.mask_pii),
-            "authors": _authors(negative if not negative.is_empty() else rows),
-        }
-        if cat.kind == "complaint" and negative.height:
-            issues.append(entry)
-        if not praised.is_empty():
-            praise.append({**entry, "volume": praised.height, "posts": _posts(praised, 2, settings.mask_pii)})
-    # Most pressing first: negative volume weighted by how negative the category is.
-    issues.sort(key=lambda i: (-i["negative"] * (0.5 + i["negative_share"] / 100), i["key"]))
-    praise.sort(key=lambda p: (-p["volume"], p["key"]))
-    # A post is quoted under one issue (the most pressing that holds it), not under every team's.
-    quoted: set[str] = set()
-    for issue in issues:
-        issue["posts"] = [p for p in issue["posts"] if p["mention_id"] not in quoted][: settings.posts_per_issue]
-        quoted.update(p["mention_id"] for p in issue["posts"])
-    for entry in issues + praise:
-        entry["posts"] = entry["posts"][: settings.posts_per_issue]
-    return issues, praise
 
 
 def _handoffs(rows: pl.DataFrame, team: str, taxonomy: TaxonomyFile) -> list[dict]:
@@ -233,7 +95,7 @@ def build_summary(
     spikes = find_spikes(history, days, baseline_days, settings.spike_z, settings.spike_min_mentions)
     for spike in spikes:
         day = date.fromisoformat(spike["date"])
-        spike["posts"] = _posts(this_week.filter((pl.col("date") == day) & (pl.col("stance") == "complaint")), 3, settings.mask_pii)
+        spike["posts"] = sample_posts(this_week.filter((pl.col("date") == day) & (pl.col("stance") == "complaint")), 3, settings.mask_pii)
     weekly = (
         history.with_columns(pl.col("date").dt.strftime("%G-W%V").alias("week"))  # week_label, vectorised
         .group_by("week")
@@ -311,10 +173,10 @@ def build_summary(
         "week_end": week_days(week)[-1].isoformat(),
         "volume": volume,
         "previous_volume": prev_volume,
-        "volume_change_pct": _change(volume, prev_volume, relative=True),
+        "volume_change_pct": change_of(volume, prev_volume, relative=True),
         "net_sentiment": net,
         "previous_net_sentiment": prev_net,
-        "net_sentiment_change": _change(net, prev_net, relative=False),
+        "net_sentiment_change": change_of(net, prev_net, relative=False),
         "share_of_voice": [
             {"brand": b, "name": (brand_names or {}).get(b, brand.name if b == brand.id else b), "mentions": n, "share_pct": round(100 * n / total_voice, 1) if total_voice else None}
             for b, n in [(brand.id, volume), *sorted(competitor_volume.items())]
@@ -347,70 +209,5 @@ def _triage(week: pl.DataFrame, taxonomy: TaxonomyFile, settings: SummarySetting
         "count": waiting.height,
         "share_pct": round(100 * waiting.height / week.height, 1) if week.height else 0.0,
         "team_name": taxonomy.teams.get(triage_team, triage_team),
-        "posts": _posts(waiting, settings.posts_per_issue, settings.mask_pii) if waiting.height else [],
+        "posts": sample_posts(waiting, settings.posts_per_issue, settings.mask_pii) if waiting.height else [],
     }
-
-
-def template_env(autoescape: bool) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=autoescape,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["signed"] = lambda v, unit="": "n/a" if v is None else f"{v:+g}{unit}"
-    env.filters["md"] = _md_escape
-    env.filters["handle"] = _md_handle
-    return env
-
-
-def _md_handle(handle: object) -> str:
-    """An author's handle inside Markdown, as code: renderers turn `ann@mastodon.social`
-    into a mailto link otherwise. A handle that code would show wrongly (a backtick, or
-    markup, which code shows verbatim and the checks for raw HTML cannot tell apart) is
-    escaped as text instead, its @ escaped against the autolink."""
-    text = str(handle).replace("\n", " ")
-    if re.search(r"[`<>&]", text):
-        return _md_escape(text).replace("@", "\\@")
-    return f"`{text}`"
-
-
-def _md_escape(text: object) -> str:
-    """Post text inside Markdown: no raw HTML, no table breaks, no accidental markup."""
-    s = re.sub(r"&(?=#?\w+;)", "&amp;", str(text)).replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", s).replace("\n", " ")
-
-
-def render_markdown(model: dict) -> str:
-    return template_env(autoescape=False).get_template("summary.md.j2").render(**model)
-
-
-def render_html(model: dict) -> str:
-    days = model["daily"]
-    peak = max((sum(d[k] for k in ("positive", "neutral", "negative", "unscored")) for d in days), default=0)
-    return template_env(autoescape=True).get_template("summary.html.j2").render(**model, peak=max(peak, 1))
-
-
-def render_quality_html(brand_name: str, week: str, gates: list[dict]) -> str:
-    """The week's quality page: every stored gate result whose window overlaps the week,
-    one self-contained file beside the summary (Great Expectations' Data Docs load their
-    styles and scripts from CDNs and show an empty index offline)."""
-    order = {"source": 0, "raw": 1, "clean": 2, "scored": 3}  # pipeline order
-    runs = sorted(gates, key=lambda g: (order.get(g["suite"], 9), g["suite"], g["start"], g["where"]))
-    suites: dict[str, list[dict]] = {}
-    for g in runs:
-        suites.setdefault(g["suite"], []).append(g)
-    checks = [c for g in runs for c in g["checks"]]
-    return template_env(autoescape=True).get_template("quality.html.j2").render(
-        brand_name=brand_name,
-        week=week,
-        week_start=parse_week(week).isoformat(),
-        week_end=week_days(week)[-1].isoformat(),
-        runs=runs,
-        suites=suites,
-        total=len(checks),
-        passed=sum(c["success"] for c in checks),
-        warnings=sum(not c["success"] and c["severity"] != "critical" for c in checks),
-        failed=sum(not c["success"] and c["severity"] == "critical" for c in checks),
-    )
