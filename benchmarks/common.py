@@ -15,7 +15,7 @@ def sample_raw(brand_ids: list[str] | None = None) -> pl.DataFrame:
     enabled source's connector over the demo's span the way `listen` reads them: file
     imports, and API connectors answered by their replay twins. The live API sources in
     config are disabled and would need the network."""
-    from flows.orchestration import day_bounds
+    from tasks.calendar import day_bounds
     from tasks.config import load_config
     from tasks.sources.registry import connector
 

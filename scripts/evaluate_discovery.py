@@ -24,11 +24,11 @@ sys.path.insert(0, str(REPO))
 
 import polars as pl  # noqa: E402
 
+from tasks.calendar import week_days  # noqa: E402
 from tasks.config import load_config  # noqa: E402
 from tasks.discovery import discover, follow  # noqa: E402
-from tasks.schema import mention_id  # noqa: E402
+from tasks.schema import NOT_REPORTED, mention_id  # noqa: E402
 from tasks.storage import Lake  # noqa: E402
-from tasks.calendar import week_days  # noqa: E402
 
 WEEKS = ["2026-W43", "2026-W44", "2026-W45", "2026-W46", "2026-W47"]
 MIN_STORYLINE = 20  # the target: every storyline this big in a week is its own issue
