@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from prefect import flow
 
 from flows.listen import listen_flow
-from flows.orchestration import day_bounds, publish_stages, range_run_name
+from flows.orchestration import publish_stages, range_run_name
 from flows.process import process_flow
 from flows.weekly_summary import build_report
+from tasks.calendar import day_bounds, week_label
 from tasks.config import load_config
 from tasks.stages import StageStats
-from tasks.summary import week_label
 
 
 def weeks_between(start: date, end: date) -> list[str]:

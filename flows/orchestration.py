@@ -14,7 +14,6 @@ from prefect.tasks import exponential_backoff
 from tasks import stages
 from tasks.errors import ConfigError, DeterministicError
 from tasks.secrets import scrub, scrub_data
-from tasks.calendar import day_bounds  # noqa: F401  (flows/demo.py imports it from here)
 from tasks.stage import Batch
 from tasks.stages import StageStats
 from tasks.validate import GateResult

@@ -65,7 +65,7 @@ def _pages(q: str, found: list[dict], per_page: int, **match: str) -> list[dict]
 
 
 def record_hackernews(export: Path, out: Path) -> Path:
-    from flows.orchestration import day_bounds
+    from tasks.calendar import day_bounds
     from tasks.config import load_config
     from tasks.sources import epoch_ceil, queries, windows
     from tasks.sources.hackernews import ALGOLIA_CAP, HackerNewsSource

@@ -17,7 +17,7 @@ from tasks.config import Brand, DiscoverySettings, SummarySettings, TaxonomyFile
 from tasks.digest import digest
 from tasks.discovery import attention_line, period_issues, ranked, without_members
 from tasks.emerging import emerging_phrases, negative_phrase_counts
-from tasks.calendar import parse_week, week_before, week_days, week_label  # noqa: F401  (week_label: flows/demo.py imports it from here)
+from tasks.calendar import parse_week, week_before, week_days
 from tasks.privacy import mask_text, pseudonymise_authors
 from tasks.promises import promise_gap
 from tasks.reports.metrics import category_counts, change_of, net_sentiment, rank_issues, sample_posts
