@@ -329,7 +329,7 @@ def stage_validate() -> dict:
 def stage_boards() -> dict:
     """The `issue-board` task's work for every brand (reading each day included), without
     its Prefect artifact."""
-    from tasks.board import daily_boards, render_board
+    from tasks.reports.daily import daily_boards, render_board
     from tasks.storage import write_text
 
     cfg, lake = _pipeline()
@@ -353,7 +353,8 @@ def stage_summary() -> dict:
     """The `build-weekly-summary` task's work for every brand. The four weeks before are
     the week's own scored mentions shifted back (half as many, like bench_summary.py),
     so week-over-week change, spikes and rising phrases have a baseline to work on."""
-    from tasks.summary import build_summary, render_html, render_markdown
+    from tasks.reports.render import render_html, render_markdown
+    from tasks.reports.weekly import build_summary
 
     cfg, lake = _pipeline()
     inputs, per_brand = {}, {}

@@ -46,7 +46,8 @@ def build_week(n: int, out: Path) -> None:
 
 def measure(folder: Path) -> dict:
     from tasks.config import load_config
-    from tasks.summary import build_summary, render_html, render_markdown
+    from tasks.reports.render import render_html, render_markdown
+    from tasks.reports.weekly import build_summary
 
     cfg = load_config()
     from tasks.schema import NOT_REPORTED

@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.orchestration import (
     IO_RETRIES, artifact_key, markdown_artifact, process_run_name, publish_gate, publish_stages, scheduled_time, task_run_label, task_runner,
 )
-from tasks.board import daily_boards, render_board
+from tasks.reports.daily import daily_boards, render_board
 from tasks.calendar import date_range, day_bounds
 from tasks.config import Brand, Config, load_config
 from tasks.ranges import check_days

@@ -21,7 +21,7 @@ from tasks.spikes import spike_events
 from tasks.stages import StageStats
 from tasks.storage import Lake, lake_path, shown, write_text
 from tasks.reports.render import render_html, render_markdown, render_quality_html
-from tasks.summary import build_summary
+from tasks.reports.weekly import build_summary
 
 
 @task(name="build-weekly-summary", task_run_name=task_run_label("weekly-summary"), cache_policy=NO_CACHE, **IO_RETRIES)

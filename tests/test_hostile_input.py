@@ -13,7 +13,8 @@ from tasks import schema
 from tasks.config import SentimentSettings
 from tasks.routing.router import load_models, route_and_stance
 from tasks.score import score_sentiment
-from tasks.summary import build_summary, render_html, render_markdown
+from tasks.reports.render import render_html, render_markdown
+from tasks.reports.weekly import build_summary
 
 NASTY = ["\u202e", "\u200b", "\u200f", "\x00", "\x1b[31m", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "]]>", "{{ 7*7 }}", "{% raw %}", "&#x3C;b&#x3E;", "😡", "e\u0301", "|", "\\", "`", "*", "\r\n"]
 texts = st.lists(st.one_of(st.text(max_size=60), st.sampled_from(NASTY)), max_size=20).map("".join)

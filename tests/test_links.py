@@ -7,10 +7,11 @@ import polars as pl
 import pytest
 
 from tasks import schema
-from tasks.board import build_board, render_board
+from tasks.reports.daily import build_board, render_board
 from tasks.routing.router import load_models, route_and_stance
 from tasks.links import safe_url
-from tasks.summary import build_summary, render_html, render_markdown
+from tasks.reports.render import render_html, render_markdown
+from tasks.reports.weekly import build_summary
 
 HOSTILE = [
     "javascript:alert(document.domain)",

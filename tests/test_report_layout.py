@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 
 from tasks.stance import stance
-from tasks.summary import build_summary, render_html, render_markdown, render_quality_html
+from tasks.reports.render import render_html, render_markdown, render_quality_html
+from tasks.reports.weekly import build_summary
 from tests.browser import chromium
 from tests.test_summary import _scored
 

@@ -8,7 +8,8 @@ from tasks.errors import ConfigError
 from tasks.config import DiscoverySettings
 from tasks.stance import stance
 from tasks.calendar import parse_week, week_days
-from tasks.summary import build_summary, render_html, render_markdown
+from tasks.reports.render import render_html, render_markdown
+from tasks.reports.weekly import build_summary
 
 
 def _scored(rows):

@@ -1,2 +1,3 @@
-"""What the reports say and how they look: metrics (numbers and ranked issues shared by
-the daily board and the weekly summary) and rendering (templates and escaping)."""
+"""What the reports say and how they look: the weekly summary (weekly.py), the daily
+issue board (daily.py), the numbers both share (metrics.py) and rendering (render.py:
+templates and escaping)."""

@@ -13,15 +13,14 @@ from datetime import date
 
 import polars as pl
 
+from tasks.calendar import parse_week, week_before, week_days
 from tasks.config import Brand, DiscoverySettings, SummarySettings, TaxonomyFile
 from tasks.digest import digest
 from tasks.discovery import attention_line, period_issues, ranked, without_members
 from tasks.emerging import emerging_phrases, negative_phrase_counts
-from tasks.calendar import parse_week, week_before, week_days
 from tasks.privacy import mask_text, pseudonymise_authors
 from tasks.promises import promise_gap
 from tasks.reports.metrics import category_counts, change_of, net_sentiment, rank_issues, sample_posts
-from tasks.reports.render import render_html, render_markdown, render_quality_html  # noqa: F401  (the flows and tests render through here)
 from tasks.spikes import find_spikes
 
 
