@@ -67,19 +67,58 @@ def build_summary(
     results whose windows overlap the week (as stored by the flows); `discovered` is
     the week's tasks.discovery.period_issues (found here, with no history, if not given);
     `brand_names` names the competitors in share of voice (default: their ids)."""
-    days = week_days(week)
     if settings.pseudonymise_authors:
         this_week, before = pseudonymise_authors(this_week), pseudonymise_authors(before)
     last_week = before.filter(pl.col("date") >= parse_week(week_before(week)))
-    baseline_days = 7 * settings.baseline_weeks
     volume, prev_volume = this_week.height, last_week.height
     net, prev_net = net_sentiment(this_week), net_sentiment(last_week)
-    total_voice = volume + sum(competitor_volume.values())
-    prev_counts = category_counts(last_week)
-    _, praise = rank_issues(this_week, prev_counts, taxonomy, settings)
+    _, praise = rank_issues(this_week, category_counts(last_week), taxonomy, settings)
     if discovered is None:
         discovery = discovery or DiscoverySettings()
         discovered = period_issues(this_week, None, week, discovery, taxonomy, [*brand.terms, brand.name], discovery.min_mentions_week, settings.mask_pii)
+    issues, top_issues = _issues(this_week, discovered, settings)
+    history = pl.concat([before.select("date", "sentiment_label"), this_week.select("date", "sentiment_label")], how="vertical")
+    teams = _teams(this_week, issues, praise, taxonomy)
+    return {
+        "brand": brand.id,
+        "brand_name": brand.name,
+        "week": week,
+        "week_start": parse_week(week).isoformat(),
+        "week_end": week_days(week)[-1].isoformat(),
+        "volume": volume,
+        "previous_volume": prev_volume,
+        "volume_change_pct": change_of(volume, prev_volume, relative=True),
+        "net_sentiment": net,
+        "previous_net_sentiment": prev_net,
+        "net_sentiment_change": change_of(net, prev_net, relative=False),
+        "share_of_voice": _share_of_voice(brand, volume, competitor_volume, brand_names),
+        "unscored": this_week.filter(pl.col("sentiment_label") == "unscored").height,
+        "languages": dict(sorted(this_week.group_by("lang").len().iter_rows(), key=lambda kv: (-kv[1], kv[0]))),
+        "sources": dict(sorted(this_week.group_by("source").len().iter_rows())),
+        "attention": [attention_line(i) for i in top_issues[:3]],
+        "triage": _triage(this_week, taxonomy, settings, triage_team),
+        "top_issues": top_issues,
+        "resolved_issues": [without_members(i) for i in discovered["issues"] if i["status"] == "resolved"],
+        "praise_issues": [without_members(i) for i in ranked(discovered["praise"])[:3]],
+        "teams": teams,
+        "daily": _daily(this_week),
+        "quality": _quality(quarantine),
+        "validation": _validation(gates),
+        "checks_run": sum(len(g["checks"]) for g in gates or []),
+        "emerging": emerging_phrases(
+            this_week, negative_phrase_counts(before), 7, 7 * settings.baseline_weeks, ignore=[*brand.terms, brand.name],
+            min_mentions=settings.emerging_min_mentions, min_lift=settings.emerging_min_lift,
+        ),
+        "spikes": _spikes(this_week, history, week_days(week), settings),
+        "promises": promise_gap(this_week, brand.promises),
+        "weekly_trend": _weekly_trend(history),
+        "issues_by_team": [{"team": t["name"], "negative": sum(i["mentions"] for i in t["issues"])} for t in teams if t["issues"]],
+    }
+
+
+# ---------------------------------------------------------------- one function per section
+def _issues(this_week: pl.DataFrame, discovered: dict, settings: SummarySettings) -> tuple[list[dict], list[dict]]:
+    """The week's open discovered issues, most pressing first, and the top ones with a digest."""
     issues = ranked(discovered["issues"])
     top_issues = issues[: settings.top_issues]
     for issue in top_issues:
@@ -87,15 +126,27 @@ def build_summary(
         # The 2,000 most seen posts stand for the rest: the digest is read, not counted.
         seen = rows.sort(["dup_count", "engagement", "mention_id"], descending=[True, True, False], nulls_last=True).head(2000)
         issue["digest"] = [mask_text(s) if settings.mask_pii else s for s in digest(seen.select(pl.coalesce("text_brand", "text_for_sentiment")).to_series().to_list())]
-    issues = [without_members(i) for i in issues]
-    top_issues = [without_members(i) for i in top_issues]
+    return [without_members(i) for i in issues], [without_members(i) for i in top_issues]
 
-    history = pl.concat([before.select("date", "sentiment_label"), this_week.select("date", "sentiment_label")], how="vertical")
-    spikes = find_spikes(history, days, baseline_days, settings.spike_z, settings.spike_min_mentions)
+
+def _share_of_voice(brand: Brand, volume: int, competitor_volume: dict[str, int], brand_names: dict[str, str] | None) -> list[dict]:
+    total_voice = volume + sum(competitor_volume.values())
+    return [
+        {"brand": b, "name": (brand_names or {}).get(b, brand.name if b == brand.id else b), "mentions": n, "share_pct": round(100 * n / total_voice, 1) if total_voice else None}
+        for b, n in [(brand.id, volume), *sorted(competitor_volume.items())]
+    ]
+
+
+def _spikes(this_week: pl.DataFrame, history: pl.DataFrame, days: list[date], settings: SummarySettings) -> list[dict]:
+    spikes = find_spikes(history, days, 7 * settings.baseline_weeks, settings.spike_z, settings.spike_min_mentions)
     for spike in spikes:
         day = date.fromisoformat(spike["date"])
         spike["posts"] = sample_posts(this_week.filter((pl.col("date") == day) & (pl.col("stance") == "complaint")), 3, settings.mask_pii)
-    weekly = (
+    return spikes
+
+
+def _weekly_trend(history: pl.DataFrame) -> list[dict]:
+    return (
         history.with_columns(pl.col("date").dt.strftime("%G-W%V").alias("week"))  # week_label, vectorised
         .group_by("week")
         .agg(
@@ -107,12 +158,11 @@ def build_summary(
         .with_columns(pl.when(pl.col("_scored") > 0).then((100 * pl.col("_net") / pl.col("_scored")).round(1)).alias("net_sentiment"))
         .sort("week")
         .select("week", "volume", "net_sentiment")
-    )
-    emerging = emerging_phrases(
-        this_week, negative_phrase_counts(before), 7, baseline_days, ignore=[*brand.terms, brand.name],
-        min_mentions=settings.emerging_min_mentions, min_lift=settings.emerging_min_lift,
+        .to_dicts()
     )
 
+
+def _teams(this_week: pl.DataFrame, issues: list[dict], praise: list[dict], taxonomy: TaxonomyFile) -> list[dict]:
     teams = []
     for team, team_name in taxonomy.teams.items():
         owned = [i for i in issues if i["team"] == team]
@@ -132,7 +182,10 @@ def build_summary(
                 "handoffs": handoffs,
             }
         )
+    return teams
 
+
+def _daily(this_week: pl.DataFrame) -> list[dict]:
     daily = (
         this_week.group_by("date", "sentiment_label").len()
         .pivot(on="sentiment_label", index="date", values="len")
@@ -140,8 +193,11 @@ def build_summary(
         .sort("date")
     )
     labels = ["positive", "neutral", "negative", "unscored"]
-    daily_rows = [{"date": r["date"].isoformat(), **{k: int(r.get(k) or 0) for k in labels}} for r in daily.iter_rows(named=True)]
+    return [{"date": r["date"].isoformat(), **{k: int(r.get(k) or 0) for k in labels}} for r in daily.iter_rows(named=True)]
 
+
+def _quality(quarantine: pl.DataFrame) -> list[dict]:
+    """Rows set aside this week, by stage, disposition and reason (reasons without their line numbers)."""
     quality = [
         {"stage": s, "disposition": d, "reason": re.sub(r"^duplicate of .*", "duplicate (repost or cross-post)", re.sub(r"^\S+ line \d+: ", "", r)), "rows": n}
         for s, d, r, n in quarantine.group_by("stage", "disposition", "reason").len().iter_rows()
@@ -150,8 +206,11 @@ def build_summary(
     for q in quality:
         k = (q["stage"], q["disposition"], q["reason"])
         merged[k] = merged.get(k, 0) + q["rows"]
-    quality = [{"stage": s, "disposition": d, "reason": r, "rows": n} for (s, d, r), n in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return [{"stage": s, "disposition": d, "reason": r, "rows": n} for (s, d, r), n in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))]
 
+
+def _validation(gates: list[dict] | None) -> list[dict]:
+    """Failed quality checks whose windows overlap the week, once each."""
     failed_checks = sorted(
         {
             (g["suite"], c["severity"], c["expectation"], c["column"], str(c["observed"]), g["where"])
@@ -160,45 +219,7 @@ def build_summary(
             if not c["success"]
         }
     )
-    validation = [dict(zip(("suite", "severity", "expectation", "column", "observed", "where"), row)) for row in failed_checks]
-
-    triage = _triage(this_week, taxonomy, settings, triage_team)
-    attention = [attention_line(i) for i in top_issues[:3]]
-    return {
-        "brand": brand.id,
-        "brand_name": brand.name,
-        "week": week,
-        "week_start": parse_week(week).isoformat(),
-        "week_end": week_days(week)[-1].isoformat(),
-        "volume": volume,
-        "previous_volume": prev_volume,
-        "volume_change_pct": change_of(volume, prev_volume, relative=True),
-        "net_sentiment": net,
-        "previous_net_sentiment": prev_net,
-        "net_sentiment_change": change_of(net, prev_net, relative=False),
-        "share_of_voice": [
-            {"brand": b, "name": (brand_names or {}).get(b, brand.name if b == brand.id else b), "mentions": n, "share_pct": round(100 * n / total_voice, 1) if total_voice else None}
-            for b, n in [(brand.id, volume), *sorted(competitor_volume.items())]
-        ],
-        "unscored": this_week.filter(pl.col("sentiment_label") == "unscored").height,
-        "languages": dict(sorted(this_week.group_by("lang").len().iter_rows(), key=lambda kv: (-kv[1], kv[0]))),
-        "sources": dict(sorted(this_week.group_by("source").len().iter_rows())),
-        "attention": attention,
-        "triage": triage,
-        "top_issues": top_issues,
-        "resolved_issues": [without_members(i) for i in discovered["issues"] if i["status"] == "resolved"],
-        "praise_issues": [without_members(i) for i in ranked(discovered["praise"])[:3]],
-        "teams": teams,
-        "daily": daily_rows,
-        "quality": quality,
-        "validation": validation,
-        "checks_run": sum(len(g["checks"]) for g in gates or []),
-        "emerging": emerging,
-        "spikes": spikes,
-        "promises": promise_gap(this_week, brand.promises),
-        "weekly_trend": weekly.to_dicts(),
-        "issues_by_team": [{"team": t["name"], "negative": sum(i["mentions"] for i in t["issues"])} for t in teams if t["issues"]],
-    }
+    return [dict(zip(("suite", "severity", "expectation", "column", "observed", "where"), row)) for row in failed_checks]
 
 
 def _triage(week: pl.DataFrame, taxonomy: TaxonomyFile, settings: SummarySettings, triage_team: str) -> dict:
