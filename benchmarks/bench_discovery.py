@@ -10,15 +10,13 @@ from last week's issues. Measured in a fresh process so peak memory is its own.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
 import polars as pl
 
 from bench_summary import WEEK, build_week
-from common import measure_in_fresh_process, peak_rss_mb
+from common import peak_rss_mb, run_week_benchmark
 
 
 def measure(folder: Path) -> dict:
@@ -47,19 +45,9 @@ def measure(folder: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="scored mentions in the week (default 1,000,000)")
-    parser.add_argument("--dir", type=Path, default=Path("benchmarks/.data"), help="where the generated week is kept")
-    parser.add_argument("--reuse", action="store_true", help="measure the week already in --dir")
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.measure:
-        print(json.dumps(measure(args.dir)))
+    result = run_week_benchmark(__file__, __doc__, build_week, measure)
+    if result is None:
         return
-    args.dir.mkdir(parents=True, exist_ok=True)
-    if not args.reuse:
-        build_week(args.n, args.dir)
-    result = measure_in_fresh_process(__file__, args.dir)
     print(
         f"issue discovery over a week of {result['mentions']:,} scored mentions ({result['complaints']:,} complaints): "
         f"{result['seconds']} s, {result['issues']} issues, peak memory {result['peak_rss_mb']} MB (whole process; "

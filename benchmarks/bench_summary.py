@@ -9,15 +9,13 @@ weeks before. Each measurement runs in a fresh process so peak memory is its own
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 
-from common import measure_in_fresh_process, peak_rss_mb, sample_raw
+from common import peak_rss_mb, run_week_benchmark, sample_raw
 
 WEEK = "2026-W47"
 
@@ -65,17 +63,9 @@ def measure(folder: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="scored mentions in the week (default 1,000,000)")
-    parser.add_argument("--dir", type=Path, default=Path("benchmarks/.data"), help="where the generated week is kept")
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.measure:
-        print(json.dumps(measure(args.dir)))
+    result = run_week_benchmark(__file__, __doc__, build_week, measure)
+    if result is None:
         return
-    args.dir.mkdir(parents=True, exist_ok=True)
-    build_week(args.n, args.dir)
-    result = measure_in_fresh_process(__file__, args.dir)
     print(f"weekly summary of {result['mentions']:,} scored mentions: {result['seconds']} s, peak memory {result['peak_rss_mb']} MB (whole process)")
 
 

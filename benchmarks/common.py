@@ -73,3 +73,26 @@ def measure_in_fresh_process(script: str, data_dir) -> dict:
 
     done = subprocess.run([sys.executable, script, "--measure", "--dir", str(data_dir)], check=True, capture_output=True, text=True)
     return json.loads(done.stdout)
+
+
+def run_week_benchmark(script: str, doc: str, build_week, measure) -> dict | None:
+    """The command line the one-week benchmarks share: build a week of --n scored mentions
+    in --dir (unless --reuse), then time `measure(dir)` in a fresh process and return its
+    result. Under --measure this *is* that fresh process: it prints the JSON and returns None."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="scored mentions in the week (default 1,000,000)")
+    parser.add_argument("--dir", type=Path, default=Path("benchmarks/.data"), help="where the generated week is kept")
+    parser.add_argument("--reuse", action="store_true", help="measure the week already in --dir")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.dir)))
+        return None
+    args.dir.mkdir(parents=True, exist_ok=True)
+    if not args.reuse:
+        build_week(args.n, args.dir)
+    return measure_in_fresh_process(script, args.dir)
