@@ -81,6 +81,9 @@ class Transformed:
     parameters: dict = field(default_factory=dict)  # the gate's run-time values
 
 
+OnGate = Callable[[GateResult, Batch], None]  # the flows publish each gate as an artifact
+
+
 @dataclass
 class Stage:
     name: str  # listen, clean or score: the stats' stage and quarantine/stage=<name>
@@ -94,7 +97,7 @@ def run_stage(
     lake: Lake,
     batches: Iterable[Batch],
     transform: Callable[[Batch], Transformed],
-    on_gate: Callable[[GateResult, Batch], None] = lambda gate, batch: None,
+    on_gate: OnGate = lambda gate, batch: None,
     timings: dict[str, float] | None = None,
 ) -> StageStats:
     """Each batch through the transform, its gate and into the lake, in order. `on_gate`
@@ -148,8 +151,6 @@ def clean_gate_parameters(lake: Lake, brand: str, batch: list[date] | tuple[date
 LISTEN = Stage("listen", output="raw", suite="raw")
 CLEAN = Stage("clean", output="clean", suite="clean")
 SCORE = Stage("score", output="scored", suite="scored")
-
-OnGate = Callable[[GateResult, Batch], None]
 
 
 def clean_stage(cfg: Config, lake: Lake, brand: Brand, days: list[date], sources: list[str], on_gate: OnGate = lambda g, b: None, timings: dict | None = None) -> StageStats:
