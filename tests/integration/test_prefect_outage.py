@@ -36,7 +36,8 @@ def test_prefect_server_outage_mid_run(tmp_path):
         deadline = time.monotonic() + 300  # a loaded two-core machine takes minutes to start a run
         while not marker.exists() and time.monotonic() < deadline and run.poll() is None:
             time.sleep(0.2)
-        assert marker.exists(), "the run reached its first write"
+        ended = run.poll() is not None  # its output, when it has ended, says why it never wrote
+        assert marker.exists(), f"the run reached its first write (exit code {run.poll()}): {run.communicate()[1][-2000:] if ended else 'still running'}"
         _stop(server)  # the outage, while the clean task is writing
         started = time.monotonic()
         _, err = run.communicate(timeout=300)
