@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from tasks import schema
 from tasks.config import REPO_ROOT, Brand
-from tasks.sources import bluesky, github, reddit
+from tasks.sources import bluesky, github, reddit, stackexchange
 
 UTC = timezone.utc
 PAYLOADS = REPO_ROOT / "sample_data" / "payloads"
@@ -81,3 +81,31 @@ def test_github_issue_search_recorded_by_pygithub():
     assert f.stats.errors == ["'compile in:title,body created:2013-03-15T15:46:16Z..2013-03-15T15:46:16Z': 29512 results within one second; only the first 1000 were fetched"]
     # 30 items on a page of 100 asked for: the last page.
     assert (f.stats.pages, f.complete) == (1, True)
+
+
+def test_stackexchange_search_recorded_by_gaea():
+    brand = Brand(id="rails", name="Rails", terms=["rails"])
+    # gaea searched Stack Overflow for "something missing" (page 1 of more: has_more true).
+    source = stackexchange.StackExchangeSource(
+        name="stackexchange", kind="stackexchange", base_url="https://api.stackexchange.invalid/2.2", sites=["stackoverflow"],
+        queries={"rails": "something missing"}, max_pages=1, replay=PAYLOADS / "stackexchange",
+    )
+    # The recorded page is sorted by activity: its questions were asked from 2009 to 2016.
+    f = stackexchange.fetch(source, brand, datetime(2013, 1, 1, tzinfo=UTC), datetime(2016, 1, 1, tzinfo=UTC), {})
+
+    got = rows(f)
+    # Inside the window, in the page's order; 2009, 2012 and 2016 questions are counted nowhere.
+    assert list(got) == ["stackoverflow:16258911", "stackoverflow:31622385", "stackoverflow:32294434"]
+    post = got["stackoverflow:31622385"]
+    assert post["mention_id"] == schema.mention_id("stackexchange", "stackoverflow:31622385")
+    # The API sends titles HTML-escaped; the connector keeps them as sent, cleaning unescapes.
+    assert post["title"] == "Upgrading to RSpec 3 and following deprecation notice results in &quot;undefined method &#39;allow&#39;&quot;"
+    assert post["text"] == ""  # the default filter sends no body (the connector asks for withbody)
+    assert post["author_handle"] == "Grant Birchmeier"
+    assert post["author_reach"] == 7134
+    assert post["engagement"] == 2
+    assert post["created_at"] == datetime(2015, 7, 25, 2, 50, 13, tzinfo=UTC)  # creation_date 1437792613
+    assert post["url"] == "http://stackoverflow.com/questions/31622385/upgrading-to-rspec-3-and-following-deprecation-notice-results-in-undefined-meth"
+    # has_more after the one page allowed: the window is marked incomplete and says why.
+    assert (f.stats.pages, f.complete, f.seen) == (1, False, 3)
+    assert f.stats.errors == ["stackoverflow 'something missing': more pages after max_pages=1; stopped paging"]
