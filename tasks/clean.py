@@ -149,6 +149,7 @@ def page_text(df: pl.DataFrame, settings: CleaningSettings, parallel: ParallelSe
     """`text_for_sentiment` before masking: pages (HTML with page structure) over
     `long_text_chars` and any text over `long_plain_chars` block by block, in Python; the
     rest, nearly every post, in polars."""
+    df = df.select("title", "text")  # filtering the raw rows' other columns (payloads) costs as much as cleaning
     length = df.get_column("text").str.len_chars()
     long = (length > settings.long_plain_chars).fill_null(False)
     maybe = ((length > settings.long_text_chars) & ~long).fill_null(False)
