@@ -166,7 +166,8 @@ def _live_id(source: str, native_id: str) -> str:
 
 
 @pytest.mark.parametrize("name, export_name", DEMO_TWINS, ids=[n for n, _ in DEMO_TWINS])
-@pytest.mark.parametrize("start, end", [(START, END), (START, datetime(2026, 11, 18, 12, tzinfo=UTC))], ids=["a demo day", "half a day"])
+@pytest.mark.parametrize("start, end", [(START, END), (START, datetime(2026, 11, 18, 12, tzinfo=UTC)), (datetime(2026, 10, 19, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC))],
+                         ids=["a demo day", "half a day", "the demo's span"])
 def test_the_demo_hears_each_source_through_its_api_connector(cfg, name, export_name, start, end):
     """The demo's reddit, mastodon, bluesky and reviews sources are the API connectors on
     their recordings (sample_data/record_payloads.py): over a demo-like window each hears
