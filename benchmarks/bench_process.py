@@ -210,7 +210,7 @@ def generate_lake(n: int, seed: int, lake_root: Path) -> dict:
     exports = lake_root / "exports"
     exports.mkdir(parents=True, exist_ok=True)
     start, end = gen.START, gen.START + timedelta(days=gen.DAYS)
-    # Each source's export as a file import; Hacker News's is `hackernews-export` (the demo replays it through the API connector).
+    # Each source's export as a file import, `<source>-export` (the demo replays them through the API connectors).
     sources = {s.name.removesuffix("-export"): s for s in cfg.sources if s.kind == "file"}
     rows = {}
     for src in gen.SOURCES:

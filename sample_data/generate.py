@@ -12,8 +12,8 @@ requests...) in the phrases of config/taxonomy.yaml, and the noise real listenin
 meets: bots and spam, exact reposts and near-duplicate cross-posts, other
 languages, HTML entities, mojibake, empty and over-long texts, off-topic uses of
 the brand word and a few malformed records for the quarantine. From hackernews.jsonl,
-record_payloads.py then records the Algolia API's answers the demo replays
-(payloads/hackernews/demo.cassette.json).
+record_payloads.py then records the API answers the demo replays (Algolia's, Reddit's,
+Mastodon's, Bluesky's and the reviews' Atom feed, under payloads/).
 
 Everything is drawn from one random.Random(20261123), with no wall clock and no
 set or hash ordering, so two runs write byte-identical files. A test regenerates
@@ -1004,7 +1004,7 @@ def render(rng, r):
         title = r["title"] or ""
         slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:50] or "post"
         sub = subreddit(rng, r)
-        r["native_id"] = "t3_" + r["id"]
+        r["native_id"] = r["id"]  # the API's id (a live run's); the export's is the fullname, "t3_" + id
         return {"id": "t3_" + r["id"], "created_utc": "yesterday" if malformed else float(r["ts"]), "author": a["name"],
                 "author_karma": a["reach"], "subreddit": sub, "title": html.escape(title, quote=False),
                 "selftext": html.escape(r["text"], quote=False), "score": engagement(rng, r, 2.5) - (rng.random() < 0.05) * 8,
@@ -1143,10 +1143,10 @@ def main():
         r["seq"], r["ms"] = i, rng.randrange(1000) if r["src"] in ("mastodon", "bluesky") else 0
     paths = {src: write_file(rng, out_dir, src, [r for r in records if r["src"] == src]) for src in SOURCES}
     write_storylines(out_dir, records)
-    # The demo listens to Hacker News through the API connector's replay twin: its answers are recorded from the export.
-    from record_payloads import record_hackernews
+    # The demo listens through the API connectors' replay twins: their answers are recorded from the exports.
+    from record_payloads import record_all
 
-    record_hackernews(paths["hackernews"], out_dir)
+    record_all(out_dir)
     print_summary(records, paths)
 
 

@@ -6,7 +6,9 @@ import sys
 from tasks.config import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "sample_data"
-FILES = ["hackernews.jsonl", "reddit.jsonl", "mastodon.jsonl", "bluesky.csv", "reviews.csv", "storylines.csv", "payloads/hackernews/demo.cassette.json"]
+FILES = ["hackernews.jsonl", "reddit.jsonl", "mastodon.jsonl", "bluesky.csv", "reviews.csv", "storylines.csv", "payloads/hackernews/demo.cassette.json",
+         "payloads/reddit/demo/demo.cassette.json", "payloads/mastodon/demo/demo.cassette.json", "payloads/bluesky/demo/demo.cassette.json",
+         "payloads/rss/demo/demo.cassette.json", "payloads/rss/demo/reviews.atom"]
 
 
 def test_generator_reproduces_the_shipped_files(tmp_path):

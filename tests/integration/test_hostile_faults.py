@@ -89,13 +89,13 @@ def test_an_export_that_imports_nothing_fails_listen_and_keeps_the_cursor(prefec
     broken = tmp_path / "reviews.csv"
     broken.write_text("ident,when,text\n1,2026-11-18T09:00:00Z,Halcyon is great\n", encoding="utf-8")
     sources = yaml.safe_load((config_copy / "sources.yaml").read_text())
-    reviews = next(s for s in sources["sources"] if s["name"] == "reviews")
-    reviews["path"] = str(broken)
+    reviews = next(s for s in sources["sources"] if s["name"] == "reviews-export")  # the demo hears reviews as a feed
+    reviews.update(path=str(broken), enabled=True)
     (config_copy / "sources.yaml").write_text(yaml.safe_dump(sources))
     monkeypatch.setenv("PULSE_CONFIG", str(config_copy))
-    with pytest.raises(SourceError, match=r"reviews/halcyon: .*none of the 1 records of reviews.csv .* could be imported"):
-        listen_flow(start=datetime(2026, 11, 18, tzinfo=UTC), end=datetime(2026, 11, 19, tzinfo=UTC), sources=["reviews"], brands=["halcyon"])
-    assert Lake().read_cursor("reviews", "halcyon") is None
+    with pytest.raises(SourceError, match=r"reviews-export/halcyon: .*none of the 1 records of reviews.csv .* could be imported"):
+        listen_flow(start=datetime(2026, 11, 18, tzinfo=UTC), end=datetime(2026, 11, 19, tzinfo=UTC), sources=["reviews-export"], brands=["halcyon"])
+    assert Lake().read_cursor("reviews-export", "halcyon") is None
 
 
 def _children(pid: int) -> list[int]:

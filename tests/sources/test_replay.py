@@ -155,3 +155,117 @@ def test_the_demo_hears_hacker_news_through_the_api_connector(cfg, start, end):
         # The ids a live run gives: the source's name and Algolia's objectID.
         assert set(heard.mentions["mention_id"]) == {schema.mention_id("hackernews", i) for i in exported.mentions["native_id"]}
     assert total > 5
+
+
+DEMO_TWINS = [("reddit", "reddit-export"), ("mastodon", "mastodon-export"), ("bluesky", "bluesky-export"), ("reviews", "reviews-export")]
+
+
+def _live_id(source: str, native_id: str) -> str:
+    # Reddit's API names a post by its id; the export keeps the fullname ("t3_" + id).
+    return native_id.removeprefix("t3_") if source == "reddit" else native_id
+
+
+@pytest.mark.parametrize("name, export_name", DEMO_TWINS, ids=[n for n, _ in DEMO_TWINS])
+@pytest.mark.parametrize("start, end", [(START, END), (START, datetime(2026, 11, 18, 12, tzinfo=UTC)), (datetime(2026, 10, 19, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC))],
+                         ids=["a demo day", "half a day", "the demo's span"])
+def test_the_demo_hears_each_source_through_its_api_connector(cfg, name, export_name, start, end):
+    """The demo's reddit, mastodon, bluesky and reviews sources are the API connectors on
+    their recordings (sample_data/record_payloads.py): over a demo-like window each hears
+    the export's posts that name the brand, under the ids a live run gives. A search does
+    not return what it cannot match (an empty post whose author's handle holds the brand
+    word; on Reddit, a post with an excluded phrase), which the export held."""
+    from tasks.sources import file_import
+    from tasks.sources.registry import connector
+    from tasks.terms import BrandNames
+
+    replayed = next(s for s in cfg.enabled_sources() if s.name == name)
+    export = next(s for s in cfg.sources if s.name == export_name)
+    assert replayed.kind != "file" and replayed.replay is not None and not export.enabled
+    total = 0
+    for brand in cfg.brands:
+        heard = connector(replayed.kind).fetch(replayed, brand, start, end, {})
+        exported = file_import.fetch(export, brand, start, end, {})
+        assert heard.complete and not heard.stats.errors
+        names = BrandNames(brand.terms, brand.exclude if name == "reddit" else [])
+        exported_ids = {_live_id(name, i) for i in exported.mentions["native_id"]}
+        named = {_live_id(name, r["native_id"]) for r in exported.mentions.iter_rows(named=True)
+                 if names.search(f"{r['title'] or ''}\n{r['text']}") and not (name == "reddit" and any(x in f"{r['title']} {r['text']}".lower() for x in brand.exclude))}
+        heard_ids = set(heard.mentions["native_id"])
+        assert named <= heard_ids <= exported_ids, f"{name}/{brand.id}: missing {sorted(named - heard_ids)[:3]}, unexpected {sorted(heard_ids - exported_ids)[:3]}"
+        assert set(heard.mentions["mention_id"]) == {schema.mention_id(name, i) for i in heard_ids}
+        assert set(heard.mentions["source"]) <= {name}
+        total += len(heard_ids)
+    assert total > 5
+
+
+def test_the_demo_twins_keep_the_exports_malformed_records_for_the_quarantine(cfg):
+    """The export's undatable Reddit post and Bluesky post reach the connectors as the API
+    would send them, and the connectors quarantine them."""
+    from tasks.calendar import day_bounds
+    from tasks.sources import bluesky, reddit
+
+    start, end = day_bounds(cfg.settings.demo.start, cfg.settings.demo.end)
+    halcyon = cfg.brand("halcyon")
+    got = {}
+    for module, name in ((reddit, "reddit"), (bluesky, "bluesky")):
+        source = next(s for s in cfg.enabled_sources() if s.name == name)
+        got[name] = module.fetch(source, halcyon, start, end, {}).rejects["reason"].to_list()
+    assert got["reddit"] == ["unparseable created_utc: 'yesterday'"]
+    assert len(got["bluesky"]) == 1 and "unparseable record.createdAt ''" in got["bluesky"][0]
+
+
+def test_a_demo_twin_fails_on_a_request_it_has_no_recording_for(cfg):
+    """A query the recorder did not answer (a config `queries` override added later) is a
+    clear error naming the request, not an empty result."""
+    from tasks.sources import reddit
+
+    source = next(s for s in cfg.enabled_sources() if s.name == "reddit").model_copy(update={"queries": {"halcyon": "halcyon AND 5g"}})
+    with pytest.raises(SourceError, match=r"HTTP 404 .*no recorded response for GET /search\?q=halcyon\+AND\+5g"):
+        reddit.fetch(source, cfg.brand("halcyon"), START, END, {})
+
+
+def test_the_demo_sources_never_open_a_network_connection(cfg, monkeypatch):
+    """Every source the demo enables is a replayed API connector or a local file: with
+    every outgoing connection refused, each one still hears its demo day in full."""
+    import socket
+
+    from tasks.sources.registry import connector
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the demo opened a network connection: {args[:2]}")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    heard = 0
+    for source in cfg.enabled_sources():
+        assert source.kind == "file" or source.replay is not None, f"{source.name} would listen live"
+        for brand in cfg.brands:
+            f = connector(source.kind).fetch(source, brand, START, END, {})
+            assert f.complete
+            heard += f.mentions.height
+    assert heard > 50
+
+
+def test_no_replayed_token_or_placeholder_credential_reaches_the_rows(cfg, monkeypatch):
+    """The recorded tokens (Reddit's access token, Bluesky's accessJwt) and the placeholder
+    a replayed source sends for its secrets are in no mention or quarantine row."""
+    from tasks import secrets
+    from tasks.calendar import day_bounds
+    from tasks.sources import REPLAY_CREDENTIAL
+    from tasks.sources.registry import connector
+
+    for var in ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD", "MASTODON_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    start, end = day_bounds(cfg.settings.demo.start, cfg.settings.demo.end)
+    session = json.loads((Path(__file__).parents[2] / "sample_data" / "payloads" / "bluesky" / "session.shaped.json").read_text())
+    tokens = ["demo-replay-access-token", session["accessJwt"], session["refreshJwt"]]
+    for name in ("reddit", "bluesky", "mastodon"):
+        source = next(s for s in cfg.enabled_sources() if s.name == name)
+        f = connector(source.kind).fetch(source, cfg.brand("halcyon"), start, end, {})
+        blob = f.mentions.write_csv() + f.rejects.write_csv()
+        assert f.mentions.height > 100
+        for token in tokens:
+            assert token not in blob
+        assert f"Bearer {REPLAY_CREDENTIAL}" not in blob and "Basic " not in blob
+    # Once heard, the replayed tokens are scrubbed from every message and log line, as live ones are.
+    assert secrets.scrub(f"token {tokens[0]} and {tokens[1]}") == f"token {secrets.MASK} and {secrets.MASK}"
