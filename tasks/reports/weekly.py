@@ -20,7 +20,7 @@ from tasks.discovery import attention_line, period_issues, ranked, without_membe
 from tasks.emerging import PhraseCut, emerging_phrases, negative_phrase_counts
 from tasks.privacy import mask_text, pseudonymise_authors
 from tasks.promises import promise_gap
-from tasks.reports.metrics import category_counts, change_of, net_sentiment, rank_issues, sample_posts
+from tasks.reports.metrics import category_counts, change_of, net_sentiment, praise_by_category, sample_posts
 from tasks.spikes import find_spikes
 
 
@@ -77,7 +77,7 @@ def build_summary(
     last_week = before.filter(pl.col("date") >= parse_week(week_before(week)))
     volume, prev_volume = this_week.height, last_week.height
     net, prev_net = net_sentiment(this_week), net_sentiment(last_week)
-    _, praise = rank_issues(this_week, category_counts(last_week), taxonomy, settings)
+    praise = praise_by_category(this_week, category_counts(last_week), taxonomy, settings)
     if discovered is None:
         discovery = discovery or DiscoverySettings()
         discovered = period_issues(this_week, None, week, discovery, taxonomy, [*brand.terms, brand.name], discovery.min_mentions_week, settings.mask_pii, cut=phrases)
