@@ -5,7 +5,7 @@ pipeline's own functions, then repeated with fresh ids; shared in benchmarks/.da
 and discovery runs as the weekly summary runs it: complaints and praise, each followed
 from last week's issues. Measured in a fresh process so peak memory is its own.
 
-    .venv/bin/python benchmarks/bench_discovery.py [--n 1000000]
+    .venv/bin/python benchmarks/bench_discovery.py [--n 1000000] [--repeat 3] [--against main]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from bench_summary import WEEK, build_week
-from common import peak_rss_mb, run_week_benchmark
+from common import peak_rss_mb, print_against, run_week_benchmark
 
 
 def measure(folder: Path) -> dict:
@@ -30,13 +30,14 @@ def measure(folder: Path) -> dict:
     args = (settings, cfg.taxonomy, [*brand.terms, brand.name], settings.min_mentions_week, cfg.settings.summary.mask_pii)
     t0 = time.perf_counter()
     last_week = stored(period_issues(before.filter(pl.col("date") >= pl.date(2026, 11, 9)), None, "2026-W46", *args))
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     found = period_issues(this_week, last_week, WEEK, *args)
-    seconds = time.perf_counter() - t1
+    seconds, cpu = time.perf_counter() - t1, time.process_time() - c1
     return {
         "mentions": this_week.height,
         "complaints": this_week.filter(pl.col("stance") == "complaint").height,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
         "last_week_seconds": round(t1 - t0, 2),
         "issues": sum(i["status"] != "resolved" for i in found["issues"]),
         "labels": [i["label"] for i in found["issues"][:5]],
@@ -48,13 +49,13 @@ def main() -> None:
     result = run_week_benchmark(__file__, __doc__, build_week, measure)
     if result is None:
         return
-    print(
-        f"issue discovery over a week of {result['mentions']:,} scored mentions ({result['complaints']:,} complaints): "
-        f"{result['seconds']} s, {result['issues']} issues, peak memory {result['peak_rss_mb']} MB (whole process; "
-        f"last week's issues, found first, took {result['last_week_seconds']} s)"
-    )
-    for label in result["labels"]:
-        print(f"  {label}")
+    this = result["this"]
+    print_against(result, f"issue discovery over a week of {this['mentions']:,} scored mentions ({this['complaints']:,} complaints)")
+    for name, r in (("this checkout", this), (result["against_ref"], result["against"])):
+        if r is not None:
+            print(f"  {name}: {r['issues']} issues (last week's, found first, took {r['last_week_seconds']} s)")
+            for label in r["labels"]:
+                print(f"    {label}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,11 @@ Scored mentions are made from the bundled sample (cleaned, routed and scored by 
 pipeline's own functions), then repeated with fresh ids over the week and the four
 weeks before. Each measurement runs in a fresh process so peak memory is its own.
 
-    .venv/bin/python benchmarks/bench_summary.py [--n 1000000]
+    .venv/bin/python benchmarks/bench_summary.py [--n 1000000] [--repeat 3] [--against main]
+
+The same week is measured with --against's code (a git ref, default main) in the same
+run, alternating, and the medians are compared: seconds and CPU seconds (on a shared
+machine the CPU seconds move less with the load).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from common import peak_rss_mb, run_week_benchmark, sample_raw
+from common import peak_rss_mb, print_against, run_week_benchmark, sample_raw
 
 WEEK = "2026-W47"
 
@@ -52,21 +56,21 @@ def measure(folder: Path) -> dict:
 
     # Read as the weekly-summary flow reads the lake: without the columns it never shows.
     this_week, before = (pl.scan_parquet(folder / f"{name}.parquet").drop(NOT_REPORTED).collect() for name in ("week", "before"))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model = build_summary(
         cfg.brand("halcyon"), WEEK, this_week, before, {"brightwave": 250_000}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}),
         cfg.taxonomy, cfg.settings.summary,
     )
     render_markdown(model), render_html(model)
-    seconds = time.perf_counter() - t0
-    return {"mentions": this_week.height, "seconds": round(seconds, 2), "peak_rss_mb": peak_rss_mb()}
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"mentions": this_week.height, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mb": peak_rss_mb()}
 
 
 def main() -> None:
     result = run_week_benchmark(__file__, __doc__, build_week, measure)
     if result is None:
         return
-    print(f"weekly summary of {result['mentions']:,} scored mentions: {result['seconds']} s, peak memory {result['peak_rss_mb']} MB (whole process)")
+    print_against(result, f"weekly summary of {result['this']['mentions']:,} scored mentions")
 
 
 if __name__ == "__main__":

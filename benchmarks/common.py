@@ -64,29 +64,54 @@ def print_medians(contenders: dict, n: int, repeat: int, against: str) -> None:
         print(f"{name:<{width}} {secs:>8.2f} {n / secs:>11,.0f} {baseline / secs:>11.2f}x")
 
 
-def measure_in_fresh_process(script: str, data_dir) -> dict:
+def measure_in_fresh_process(script: str, data_dir, code=None) -> dict:
     """Run `script --measure --dir data_dir` in a new interpreter (so peak memory and
-    imports are its own) and return the JSON it prints."""
+    imports are its own) and return the JSON it prints. `code`, a folder holding another
+    commit's tasks/ and config/ (see `checkout`), is imported instead of this checkout's."""
     import json
+    import os
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, script, "--measure", "--dir", str(data_dir)], check=True, capture_output=True, text=True)
+    env = dict(os.environ)
+    if code is not None:  # ahead of the editable install, which Python asks last
+        env.update(PYTHONPATH=os.pathsep.join([str(code), env.get("PYTHONPATH", "")]), PULSE_CONFIG=str(Path(code) / "config"))
+    done = subprocess.run([sys.executable, script, "--measure", "--dir", str(data_dir)], check=True, capture_output=True, text=True, env=env)
     return json.loads(done.stdout)
+
+
+def checkout(ref: str, into: Path) -> Path | None:
+    """`ref`'s tasks/ and config/ (git archive) in `into`: the code a benchmark's baseline
+    runs, measured in the same run. None when git cannot name `ref`."""
+    import io
+    import subprocess
+    import tarfile
+
+    done = subprocess.run(["git", "archive", ref, "tasks", "config"], capture_output=True, cwd=Path(__file__).resolve().parents[1])
+    if done.returncode:
+        return None
+    tarfile.open(fileobj=io.BytesIO(done.stdout)).extractall(into, filter="data")
+    return into
 
 
 def run_week_benchmark(script: str, doc: str, build_week, measure) -> dict | None:
     """The command line the one-week benchmarks share: build a week of --n scored mentions
-    in --dir (unless --reuse), then time `measure(dir)` in a fresh process and return its
-    result. Under --measure this *is* that fresh process: it prints the JSON and returns None."""
+    in --dir (unless --reuse), then time `measure(dir)` in a fresh process, --repeat times
+    and alternating with the same measure of --against's code (default main), and return
+    the median run (by seconds) of each: {"this": ..., "against": ... or None, "runs": n}.
+    Under --measure this *is* that fresh process: it prints the JSON and returns None."""
     import argparse
     import json
+    import statistics
+    import tempfile
     from pathlib import Path
 
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="scored mentions in the week (default 1,000,000)")
     parser.add_argument("--dir", type=Path, default=Path("benchmarks/.data"), help="where the generated week is kept")
     parser.add_argument("--reuse", action="store_true", help="measure the week already in --dir")
+    parser.add_argument("--repeat", type=int, default=1, help="fresh-process runs of each; medians are reported")
+    parser.add_argument("--against", default="main", help="git ref whose tasks/ and config/ are the baseline ('' for none)")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -95,4 +120,31 @@ def run_week_benchmark(script: str, doc: str, build_week, measure) -> dict | Non
     args.dir.mkdir(parents=True, exist_ok=True)
     if not args.reuse:
         build_week(args.n, args.dir)
-    return measure_in_fresh_process(script, args.dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        code = checkout(args.against, Path(tmp)) if args.against else None
+        if args.against and code is None:
+            print(f"(no baseline: git cannot name {args.against!r})")
+        runs: dict[str, list[dict]] = {"this": [], "against": []}
+        for _ in range(args.repeat):  # alternating, so a change in the machine's load falls on both
+            runs["this"].append(measure_in_fresh_process(script, args.dir))
+            if code is not None:
+                runs["against"].append(measure_in_fresh_process(script, args.dir, code))
+
+    def median(results: list[dict]) -> dict | None:
+        if not results:
+            return None
+        mid = sorted(results, key=lambda r: r["seconds"])[(len(results) - 1) // 2]
+        return {**mid, **{k: statistics.median(r[k] for r in results) for k in ("seconds", "cpu_seconds", "peak_rss_mb") if k in mid}}
+
+    return {"this": median(runs["this"]), "against": median(runs["against"]), "against_ref": args.against, "runs": args.repeat}
+
+
+def print_against(result: dict, what: str) -> None:
+    """One line per code measured, the median of its runs, and the speed-up against the baseline."""
+    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+    for name, r in (("this checkout", result["this"]), (result["against_ref"], result["against"])):
+        if r is not None:
+            print(f"{what} ({name}): {r['seconds']} s, {r['cpu_seconds']} CPU s, peak memory {r['peak_rss_mb']} MB (whole process; median of {result['runs']})")
+    if result["against"] is not None:
+        this, old = result["this"], result["against"]
+        print(f"  {old['seconds'] / this['seconds']:.2f}x faster, {old['cpu_seconds'] / this['cpu_seconds']:.2f}x less CPU than {result['against_ref']} (load average {load} at the end)")

@@ -17,6 +17,7 @@ from tasks.calendar import day_bounds, days_before, parse_week, week_before, wee
 from tasks.config import Config, load_config
 from tasks.deliver import deliver, messages
 from tasks.discovery import period_issues, stored
+from tasks.emerging import PhraseCut
 from tasks.spikes import spike_events
 from tasks.stages import StageStats
 from tasks.storage import Lake, lake_path, shown, write_text
@@ -32,7 +33,8 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     days = week_days(week)
     this_week = lake.read_reported(brand.id, days)
     before = lake.read_reported(brand.id, days_before(week, cfg.settings.summary.baseline_weeks))
-    discovered = week_issues(cfg, lake, brand, week, this_week, before)
+    phrases = PhraseCut()  # the week's texts cut into phrases once: for the issues' labels and the emerging phrases
+    discovered = week_issues(cfg, lake, brand, week, this_week, before, phrases)
     gates = lake.read_gates(brand.id, *day_bounds(days[0], days[-1]))
     model = build_summary(
         brand,
@@ -47,6 +49,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
         triage_team=cfg.settings.routing.triage_team,
         discovered=discovered,
         brand_names={b.id: b.name for b in cfg.brands},
+        phrases=phrases,
     )
     out = lake.report_dir(brand.id, week)
     markdown = render_markdown(model)
@@ -78,7 +81,7 @@ def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dic
     return stats, {k: str(p) for k, p in paths.items()}
 
 
-def week_issues(cfg: Config, lake: Lake, brand, week: str, this_week, before) -> dict:
+def week_issues(cfg: Config, lake: Lake, brand, week: str, this_week, before, phrases: PhraseCut | None = None) -> dict:
     """The week's discovered issues, followed from last week's as the lake keeps them
     (found from last week's mentions when that week was never summarised), and kept."""
     settings, days = cfg.settings.discovery, week_days(week)
@@ -86,8 +89,8 @@ def week_issues(cfg: Config, lake: Lake, brand, week: str, this_week, before) ->
     args = (settings, cfg.taxonomy, [*brand.terms, brand.name], settings.min_mentions_week, cfg.settings.summary.mask_pii)
     previous = lake.read_issues(brand.id, last_week)
     if previous is None:
-        previous = stored(period_issues(before.filter(pl.col("date") >= parse_week(last_week)), None, last_week, *args))
-    found = period_issues(this_week, previous, week, *args)
+        previous = stored(period_issues(before.filter(pl.col("date") >= parse_week(last_week)), None, last_week, *args, cut=phrases))
+    found = period_issues(this_week, previous, week, *args, cut=phrases)
     lake.write_issues(brand.id, week, stored(found))
     return found
 

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from tasks.config import DiscoverySettings, TaxonomyFile
-from tasks.emerging import STOPWORDS, phrase_posts
+from tasks.emerging import STOPWORDS, PhraseCut
 from tasks.links import safe_url  # http(s) only: no javascript: link in any report
 from tasks.privacy import mask_text
 
@@ -160,11 +160,12 @@ def _merge_alike(labels: np.ndarray, tfidf, copies: np.ndarray, threshold: float
     return np.array([mapping.get(c, OTHER) for c in labels])
 
 
-def _labels(members: pl.DataFrame, ignore: list[str], top: int = 3) -> dict[int, list[dict]]:
+def _labels(members: pl.DataFrame, ignore: list[str], top: int = 3, cut: PhraseCut | None = None) -> dict[int, list[dict]]:
     """Class-based TF-IDF of whole phrases per cluster: how much of a cluster's posts use
     a phrase, against how common the phrase is across all clusters. `members` holds
-    (cluster, text, copies) of clustered distinct texts."""
-    pairs = phrase_posts(members, sizes=(1, 2, 3), text="text", words=80)
+    (cluster, text, copies) of clustered distinct texts; `cut` the phrases already cut
+    of the period's texts, if any."""
+    pairs = (cut or PhraseCut()).pairs(members.get_column("text"), sizes=(1, 2, 3), words=80)
     if pairs.is_empty():
         return {}
     ignored = {w.lower() for term in ignore for w in re.findall(r"[^\W_][\w']*", term)}
@@ -233,10 +234,12 @@ def discover(
     min_mentions: int,
     mask: bool = True,
     method: str | None = None,
+    cut: PhraseCut | None = None,
 ) -> list[dict]:
     """The issues in `rows` (a period's scored mentions) among mentions of `stance`
     ("complaint" or "praise"), largest first. An issue needs `min_mentions` mentions
-    from `settings.min_authors` authors."""
+    from `settings.min_authors` authors. `cut` keeps the phrases of texts the labels
+    share with other readers of the period (the weekly summary's emerging phrases)."""
     rows = rows.filter(pl.col("stance") == stance)
     if rows.height < min_mentions:
         return []
@@ -259,7 +262,7 @@ def discover(
     if not keep:
         return []
     texts = found.texts.with_row_index("_i").filter(pl.col("cluster").is_in(keep))
-    labels = _labels(texts.select("cluster", "text", "copies"), ignore)
+    labels = _labels(texts.select("cluster", "text", "copies"), ignore, cut=cut)
     # One pass to split the rows by issue, not a filter of all rows per issue.
     by_issue = per_row.filter(pl.col("cluster").is_in(keep)).partition_by("cluster", as_dict=True)
     texts_by_issue = texts.partition_by("cluster", as_dict=True)
@@ -368,13 +371,16 @@ def ranked(issues: list[dict]) -> list[dict]:
     return sorted((i for i in issues if i["status"] != "resolved"), key=lambda i: (-i["mentions"] * boost.get(i["status"], 1.0), i["id"]))
 
 
-def period_issues(rows: pl.DataFrame, previous: dict | None, period: str, settings: DiscoverySettings, taxonomy: TaxonomyFile, ignore: list[str], min_mentions: int, mask: bool) -> dict:
+def period_issues(
+    rows: pl.DataFrame, previous: dict | None, period: str, settings: DiscoverySettings, taxonomy: TaxonomyFile, ignore: list[str], min_mentions: int, mask: bool,
+    cut: PhraseCut | None = None,
+) -> dict:
     """A period's followed complaints and praise: what the lake keeps per day or week."""
     previous = previous or {}
     return {
         "period": period,
-        "issues": follow(discover(rows, "complaint", settings, taxonomy, ignore, min_mentions, mask), previous.get("issues", []), period, settings),
-        "praise": follow(discover(rows, "praise", settings, taxonomy, ignore, min_mentions, mask), previous.get("praise", []), period, settings),
+        "issues": follow(discover(rows, "complaint", settings, taxonomy, ignore, min_mentions, mask, cut=cut), previous.get("issues", []), period, settings),
+        "praise": follow(discover(rows, "praise", settings, taxonomy, ignore, min_mentions, mask, cut=cut), previous.get("praise", []), period, settings),
     }
 
 

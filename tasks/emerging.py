@@ -41,20 +41,24 @@ WORD_OR_BREAK = (  # a quote mark ends a word: 'activating' is activating
 
 def phrase_posts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3), text: str = "text_norm", words: int = 150) -> pl.DataFrame:
     """(post, phrase), each pair once: `post` is the row's position in `df`."""
-    return _grams(df, sizes, text, words).unique()
+    return PhraseCut().pairs(df.get_column(text), sizes, words)
 
 
-def _grams(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3), text: str = "text_norm", words: int = 150) -> pl.DataFrame:
-    """(post, phrase) for each use of a phrase (a pair repeats when a post repeats the
-    phrase). A phrase is n whole words of one clause, neither first nor last a function
-    word."""
-    if df.is_empty():
-        return pl.DataFrame(schema={"post": pl.UInt32, "phrase": pl.String})
+def _cut(texts: pl.Series, sizes: tuple[int, ...], words: int) -> pl.DataFrame:
+    """(post, phrase, size, start) for each use of a phrase in `texts` (`post` the text's
+    position; a pair repeats when a text repeats the phrase; `start` the position of its
+    first word among the text's tokens). A phrase is n whole words of one clause, neither
+    first nor last a function word."""
+    schema = {"post": pl.UInt32, "phrase": pl.String, "size": pl.UInt8, "start": pl.UInt32}
+    if texts.is_empty():
+        return pl.DataFrame(schema=schema)
+    tok = texts.str.extract_all(WORD_OR_BREAK).list.head(words)
     tokens = (
         # The first `words` tokens of a post: a pasted log or a long blog post should not
         # outweigh a hundred tweets, and it bounds the work.
-        df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("post"), pl.col(text).str.extract_all(WORD_OR_BREAK).list.head(words).alias("tok"))
-        .explode("tok")
+        pl.DataFrame({"post": pl.int_range(len(texts), dtype=pl.UInt32, eager=True), "tok": tok})
+        .with_columns(pl.int_ranges(0, pl.col("tok").list.len(), dtype=pl.UInt32).alias("start"))
+        .explode("tok", "start")
         .drop_nulls("tok")
     )
     is_word = pl.col("tok").str.contains(WORD)
@@ -71,6 +75,8 @@ def _grams(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3), text: str = "text_
             tokens.select(
                 "post",
                 pl.concat_str(parts, separator=" ").alias("phrase"),
+                pl.lit(n, dtype=pl.UInt8).alias("size"),
+                "start",
                 (same.fill_null(False) & whole & (~parts[0].is_in(STOPWORDS) | (parts[0].is_in(NEGATIONS) & (n > 1))) & ~parts[-1].fill_null("").is_in(STOPWORDS)).alias("keep"),
             )
             .filter("keep")
@@ -79,16 +85,57 @@ def _grams(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3), text: str = "text_
     return pl.concat(grams)
 
 
-def phrase_counts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3)) -> pl.DataFrame:
+class PhraseCut:
+    """Each distinct text's phrases, cut once and kept for whoever asks next.
+
+    A week's negative posts are cut for the emerging phrases, the weeks before them for
+    their baseline, and the complaints again for the discovered issues' labels; reposts
+    and templates are one text. So the work grows with the distinct texts asked for
+    (all of a week's and its baseline's once, however many copies each has), not with
+    mentions. Phrases are cut up to `sizes` words from the first `words` tokens;
+    `pairs` hands out any fewer (a phrase within the first 80 tokens is the phrase
+    a cut of 80 would give)."""
+
+    def __init__(self, sizes: tuple[int, ...] = (1, 2, 3), words: int = 150):
+        self.sizes, self.words = tuple(sizes), words
+        self._ids = pl.DataFrame(schema={"text": pl.String, "text_id": pl.UInt32})
+        self._grams = pl.DataFrame(schema={"text_id": pl.UInt32, "phrase": pl.String, "size": pl.UInt8, "start": pl.UInt32})
+
+    def pairs(self, texts: pl.Series, sizes: tuple[int, ...] = (2, 3), words: int = 150) -> pl.DataFrame:
+        """(post, phrase), each pair once, as a cut of `texts` would give: `post` is the
+        text's position in `texts`."""
+        if not set(sizes) <= set(self.sizes) or words > self.words:
+            raise ValueError(f"phrases of {sizes} words within {words} tokens: this cut holds {self.sizes} within {self.words}")
+        asked = pl.DataFrame({"text": texts.cast(pl.String)}).with_row_index("post")
+        new = asked.select("text").drop_nulls().unique().join(self._ids, on="text", how="anti")
+        if new.height:
+            offset = self._ids.height
+            new = new.with_row_index("text_id", offset=offset)
+            grams = _cut(new.get_column("text"), self.sizes, self.words)
+            self._ids = pl.concat([self._ids, new.select("text", "text_id")])
+            self._grams = pl.concat([self._grams, grams.select((pl.col("post") + offset).alias("text_id"), "phrase", "size", "start")])
+        wanted = self._grams.filter(pl.col("size").is_in(list(sizes)) & (pl.col("start") + pl.col("size") <= words))
+        return asked.join(self._ids, on="text").join(wanted, on="text_id").select("post", "phrase").unique()
+
+    def posts(self, df: pl.DataFrame, text: str = "text_norm", sizes: tuple[int, ...] = (2, 3)) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """`df`'s distinct texts as (post, copies), and their (post, phrase) pairs: a
+        phrase's mentions are the copies of the posts using it."""
+        distinct = df.group_by(pl.col(text).alias("text")).agg(pl.len().cast(pl.UInt32).alias("copies")).sort("text", nulls_last=True)
+        distinct = distinct.with_row_index("post")
+        return distinct.select("post", "copies"), self.pairs(distinct.get_column("text"), sizes)
+
+
+def phrase_counts(df: pl.DataFrame, sizes: tuple[int, ...] = (2, 3), cut: PhraseCut | None = None) -> pl.DataFrame:
     """(phrase, mentions): in how many of `df`'s mentions each phrase occurs."""
     # Mentions per phrase, each counted once however often it repeats the phrase.
-    return _grams(df, sizes).group_by("phrase").agg(pl.col("post").n_unique().cast(pl.UInt32).alias("mentions"))
+    copies, pairs = (cut or PhraseCut()).posts(df, sizes=sizes)
+    return pairs.join(copies, on="post").group_by("phrase").agg(pl.col("copies").sum().cast(pl.UInt32).alias("mentions"))
 
 
-def negative_phrase_counts(df: pl.DataFrame) -> pl.DataFrame:
+def negative_phrase_counts(df: pl.DataFrame, cut: PhraseCut | None = None) -> pl.DataFrame:
     """phrase_counts of the negative mentions: a baseline for emerging_phrases. Counts of
     disjoint sets of mentions (days, say) add up."""
-    return phrase_counts(df.filter(pl.col("sentiment_label") == "negative"))
+    return phrase_counts(df.filter(pl.col("sentiment_label") == "negative"), cut=cut)
 
 
 def emerging_phrases(
@@ -100,6 +147,7 @@ def emerging_phrases(
     min_mentions: int = 3,
     min_lift: float = 3.0,
     top: int = 10,
+    cut: PhraseCut | None = None,
 ) -> list[dict]:
     """Phrases rising among the negative mentions of `current` against `baseline`, the
     negative_phrase_counts of the baseline period.
@@ -109,10 +157,12 @@ def emerging_phrases(
     before lifts by its own count plus one, not by a division by (almost) zero.
     Phrases of one template sentence ("4g and 5g", "and 5g down", "5g down again"),
     used by nearly the same posts, are one row: the most used, longest first.
-    `ignore` holds words that say nothing about an issue (the brand's own terms)."""
+    `ignore` holds words that say nothing about an issue (the brand's own terms); `cut`
+    the phrases already cut of the period's texts, if any."""
     negative = current.filter(pl.col("sentiment_label") == "negative")
-    pairs = _grams(negative)
-    now = pairs.group_by("phrase").agg(pl.col("post").n_unique().cast(pl.UInt32).alias("mentions"))
+    copies, pairs = (cut or PhraseCut()).posts(negative)
+    weight = dict(copies.iter_rows())
+    now = pairs.join(copies, on="post").group_by("phrase").agg(pl.col("copies").sum().cast(pl.UInt32).alias("mentions"))
     before = baseline.rename({"mentions": "baseline"})
     ignored = {w.lower() for term in ignore for w in term.split()}
     expected = pl.col("baseline") * max(current_days, 1) / max(baseline_days, 1)
@@ -131,12 +181,17 @@ def emerging_phrases(
     posts = dict(pairs.filter(pl.col("phrase").is_in(joined.get_column("phrase").implode())).group_by("phrase").agg(pl.col("post").unique()).iter_rows())
     kept: list[dict] = []
     kept_posts: list[set] = []
+
+    def mentions(posts: set) -> int:
+        return sum(weight[p] for p in posts)
+
     for row in joined.iter_rows(named=True):
         mine = set(posts[row["phrase"]])
-        # Near-identical posts: a phrase whose posts mostly (80 %) are a kept phrase's
-        # posts is the same sentence again ("emergency calls" inside "emergency calls
-        # still worked", "moment which smells" beside "rather than radio").
-        if any(len(mine & other) >= 0.8 * min(len(mine), len(other)) for other in kept_posts):
+        # Near-identical posts: a phrase whose mentions mostly (80 %) are a kept phrase's
+        # mentions is the same sentence again ("emergency calls" inside "emergency calls
+        # still worked", "moment which smells" beside "rather than radio"). A post stands
+        # for its copies.
+        if any(mentions(mine & other) >= 0.8 * min(mentions(mine), mentions(other)) for other in kept_posts):
             continue
         kept.append({"phrase": row["phrase"], "mentions": row["mentions"], "baseline": row["baseline"], "lift": row["lift"]})
         kept_posts.append(mine)

@@ -13,7 +13,7 @@ from tasks.config import BoardSettings, Brand, DiscoverySettings, SummarySetting
 from tasks.discovery import period_issues, ranked, stored, without_members
 from tasks.emerging import emerging_phrases, negative_phrase_counts
 from tasks.privacy import pseudonymise_authors
-from tasks.reports.metrics import category_counts, net_sentiment, rank_issues
+from tasks.reports.metrics import category_counts, net_sentiment, praise_by_category
 from tasks.reports.render import template_env
 
 
@@ -92,7 +92,7 @@ def build_board(
     per_day = {k: n / max(baseline_days, 1) for k, n in categories.items()}
     phrases = [d.negative_phrases for d in baseline]
     baseline_phrases = pl.concat(phrases).group_by("phrase").agg(pl.col("mentions").sum()) if phrases else negative_phrase_counts(today.clear())
-    _, praise = rank_issues(today, per_day, taxonomy, summary)
+    praise = praise_by_category(today, per_day, taxonomy, summary)
     return {
         "brand": brand.id,
         "brand_name": brand.name,

@@ -101,49 +101,36 @@ def category_counts(df: pl.DataFrame) -> dict[str, int]:
     return dict(df.select(pl.col("categories").explode()).drop_nulls().group_by("categories").len().iter_rows())
 
 
-def rank_issues(df: pl.DataFrame, expected: dict[str, float], taxonomy: TaxonomyFile, settings: SummarySettings) -> tuple[list[dict], list[dict]]:
-    """Complaints by category, most pressing first, and praise by category.
+def praise_by_category(df: pl.DataFrame, expected: dict[str, float], taxonomy: TaxonomyFile, settings: SummarySettings) -> list[dict]:
+    """Praise by category, most praised first. (Complaints are no longer ranked by
+    category: the reports list discovered issues, tasks.discovery.)
 
     `expected` is each category's volume in the comparison period (last week, or the
     baseline's rate scaled to this period), for the trend."""
-    issues, praise = [], []
+    praise = []
     for key, cat in taxonomy.categories.items():
         rows = df.filter(pl.col("categories").list.contains(key))
-        if rows.is_empty():
-            continue
-        negative = rows.filter(pl.col("sentiment_label") == "negative")
         # Praise boxes never show a mention VADER reads negative, whatever the stance model says.
         praised = rows.filter((pl.col("stance") == "praise") & (pl.col("sentiment_label") != "negative"))
+        if praised.is_empty():
+            continue
+        negative = rows.filter(pl.col("sentiment_label") == "negative")
         before = expected.get(key, 0)
-        entry = {
+        praise.append({
             "key": key,
             "label": cat.label,
             "team": cat.team,
             "team_name": taxonomy.teams[cat.team],
             "sla_hours": cat.sla_hours,
             "playbook": cat.playbook,
-            "volume": rows.height,
+            "volume": praised.height,
             "negative": negative.height,
             "negative_share": round(100 * negative.height / rows.height, 1),
             "previous_volume": round(before),  # mentions, though scaled from a baseline: a count
             "trend": _trend(rows.height, before),
             "phrases": _phrases(rows, cat.phrases),
-            # Candidates: more than shown, so a post quoted under a more pressing issue can be skipped.
-            "posts": sample_posts(negative if cat.kind == "complaint" and not negative.is_empty() else rows, 3 * settings.posts_per_issue, settings.mask_pii),
+            "posts": sample_posts(praised, 2, settings.mask_pii)[: settings.posts_per_issue],
             "authors": _authors(negative if not negative.is_empty() else rows),
-        }
-        if cat.kind == "complaint" and negative.height:
-            issues.append(entry)
-        if not praised.is_empty():
-            praise.append({**entry, "volume": praised.height, "posts": sample_posts(praised, 2, settings.mask_pii)})
-    # Most pressing first: negative volume weighted by how negative the category is.
-    issues.sort(key=lambda i: (-i["negative"] * (0.5 + i["negative_share"] / 100), i["key"]))
+        })
     praise.sort(key=lambda p: (-p["volume"], p["key"]))
-    # A post is quoted under one issue (the most pressing that holds it), not under every team's.
-    quoted: set[str] = set()
-    for issue in issues:
-        issue["posts"] = [p for p in issue["posts"] if p["mention_id"] not in quoted][: settings.posts_per_issue]
-        quoted.update(p["mention_id"] for p in issue["posts"])
-    for entry in issues + praise:
-        entry["posts"] = entry["posts"][: settings.posts_per_issue]
-    return issues, praise
+    return praise

@@ -17,10 +17,10 @@ from tasks.calendar import parse_week, week_before, week_days
 from tasks.config import Brand, DiscoverySettings, SummarySettings, TaxonomyFile
 from tasks.digest import digest
 from tasks.discovery import attention_line, period_issues, ranked, without_members
-from tasks.emerging import emerging_phrases, negative_phrase_counts
+from tasks.emerging import PhraseCut, emerging_phrases, negative_phrase_counts
 from tasks.privacy import mask_text, pseudonymise_authors
 from tasks.promises import promise_gap
-from tasks.reports.metrics import category_counts, change_of, net_sentiment, rank_issues, sample_posts
+from tasks.reports.metrics import category_counts, change_of, net_sentiment, praise_by_category, sample_posts
 from tasks.spikes import find_spikes
 
 
@@ -59,6 +59,7 @@ def build_summary(
     discovered: dict | None = None,
     discovery: DiscoverySettings | None = None,
     brand_names: dict[str, str] | None = None,
+    phrases: PhraseCut | None = None,
 ) -> dict:
     """Everything the weekly report says, as plain data.
 
@@ -66,16 +67,20 @@ def build_summary(
     `week` (the baseline for trends, spikes and emerging phrases); `gates` are the quality-gate
     results whose windows overlap the week (as stored by the flows); `discovered` is
     the week's tasks.discovery.period_issues (found here, with no history, if not given);
-    `brand_names` names the competitors in share of voice (default: their ids)."""
+    `brand_names` names the competitors in share of voice (default: their ids);
+    `phrases` the phrases already cut of the week's texts (by the discovery that found
+    `discovered`), cut here once for the emerging phrases, their baseline and the labels
+    if not given."""
+    phrases = phrases or PhraseCut()
     if settings.pseudonymise_authors:
         this_week, before = pseudonymise_authors(this_week), pseudonymise_authors(before)
     last_week = before.filter(pl.col("date") >= parse_week(week_before(week)))
     volume, prev_volume = this_week.height, last_week.height
     net, prev_net = net_sentiment(this_week), net_sentiment(last_week)
-    _, praise = rank_issues(this_week, category_counts(last_week), taxonomy, settings)
+    praise = praise_by_category(this_week, category_counts(last_week), taxonomy, settings)
     if discovered is None:
         discovery = discovery or DiscoverySettings()
-        discovered = period_issues(this_week, None, week, discovery, taxonomy, [*brand.terms, brand.name], discovery.min_mentions_week, settings.mask_pii)
+        discovered = period_issues(this_week, None, week, discovery, taxonomy, [*brand.terms, brand.name], discovery.min_mentions_week, settings.mask_pii, cut=phrases)
     issues, top_issues = _issues(this_week, discovered, settings)
     history = pl.concat([before.select("date", "sentiment_label"), this_week.select("date", "sentiment_label")], how="vertical")
     teams = _teams(this_week, issues, praise, taxonomy)
@@ -106,8 +111,8 @@ def build_summary(
         "validation": _validation(gates),
         "checks_run": sum(len(g["checks"]) for g in gates or []),
         "emerging": emerging_phrases(
-            this_week, negative_phrase_counts(before), 7, 7 * settings.baseline_weeks, ignore=[*brand.terms, brand.name],
-            min_mentions=settings.emerging_min_mentions, min_lift=settings.emerging_min_lift,
+            this_week, negative_phrase_counts(before, cut=phrases), 7, 7 * settings.baseline_weeks, ignore=[*brand.terms, brand.name],
+            min_mentions=settings.emerging_min_mentions, min_lift=settings.emerging_min_lift, cut=phrases,
         ),
         "spikes": _spikes(this_week, history, week_days(week), settings),
         "promises": promise_gap(this_week, brand.promises),
