@@ -94,7 +94,7 @@ def checkout(ref: str, into: Path) -> Path | None:
     return into
 
 
-def run_week_benchmark(script: str, doc: str, build_week, measure) -> dict | None:
+def run_week_benchmark(script: str, doc: str, build_week, measure, default_n: int = 1_000_000, default_against: str = "main", default_dir: str = "benchmarks/.data") -> dict | None:
     """The command line the one-week benchmarks share: build a week of --n scored mentions
     in --dir (unless --reuse), then time `measure(dir)` in a fresh process, --repeat times
     and alternating with the same measure of --against's code (default main), and return
@@ -107,11 +107,11 @@ def run_week_benchmark(script: str, doc: str, build_week, measure) -> dict | Non
     from pathlib import Path
 
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="scored mentions in the week (default 1,000,000)")
-    parser.add_argument("--dir", type=Path, default=Path("benchmarks/.data"), help="where the generated week is kept")
+    parser.add_argument("--n", type=int, default=default_n, help=f"mentions in the week (default {default_n:,})")
+    parser.add_argument("--dir", type=Path, default=Path(default_dir), help=f"where the generated week is kept (default {default_dir})")
     parser.add_argument("--reuse", action="store_true", help="measure the week already in --dir")
     parser.add_argument("--repeat", type=int, default=1, help="fresh-process runs of each; medians are reported")
-    parser.add_argument("--against", default="main", help="git ref whose tasks/ and config/ are the baseline ('' for none)")
+    parser.add_argument("--against", default=default_against, help=f"git ref whose tasks/ and config/ are the baseline (default {default_against}; '' for none)")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
