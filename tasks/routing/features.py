@@ -137,21 +137,8 @@ class HashedFeatures:
         return [char_ngrams(texts), word_ngrams(texts)]
 
     def counts(self, texts: list[str]) -> list[list[sp.csr_matrix]]:
-        """Per block, one (len(texts), block features) matrix per kind of n-gram (each
-        length of character n-gram; words, pairs of words): a 1 for each n-gram found,
-        a repeated n-gram a repeated entry (products add them up). N-grams that are no
-        feature are left out; the idf is the product's (`TextModel`) to apply."""
-        out = []
-        for (parts, indptr), lookup, idf in zip(self._blocks(texts), self.lookup, self.idf):
-            unknown = len(idf) - 1
-            matrices = []
-            for buckets in parts:
-                features = lookup[buckets]
-                known = np.flatnonzero(features != unknown)
-                at = np.searchsorted(known, indptr)    # where each text's known n-grams start
-                matrices.append(sp.csr_matrix((np.ones(len(known), dtype=np.float32), features[known], at), shape=(len(texts), len(idf))))
-            out.append(matrices)
-        return out
+        """Per block, `counts` of the texts' n-grams in this block's features."""
+        return [counts(block, lookup, len(idf), len(texts)) for block, lookup, idf in zip(self._blocks(texts), self.lookup, self.idf)]
 
     def matrix(self, texts: list[str]) -> sp.csr_matrix:
         """The training matrix: per block, count times idf divided by the root of the
@@ -165,3 +152,20 @@ class HashedFeatures:
         x = sp.hstack(blocks, format="csr")
         x.sum_duplicates()
         return x
+
+
+def counts(block: tuple[list[np.ndarray], np.ndarray], lookup: np.ndarray, size: int, n: int) -> list[sp.csr_matrix]:
+    """One (n texts, size features) matrix per kind of n-gram of a block (each length of
+    character n-gram; words, pairs of words): a 1 for each n-gram found, a repeated
+    n-gram a repeated entry (products add them up). `lookup` maps a bucket to its
+    feature, size - 1 for no feature: those n-grams are left out; the idf is the
+    product's (`TextModel`) to apply."""
+    parts, indptr = block
+    unknown = size - 1
+    matrices = []
+    for buckets in parts:
+        features = lookup[buckets]
+        known = np.flatnonzero(features != unknown)
+        at = np.searchsorted(known, indptr)    # where each text's known n-grams start
+        matrices.append(sp.csr_matrix((np.ones(len(known), dtype=np.float32), features[known], at), shape=(n, size)))
+    return matrices
