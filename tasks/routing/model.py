@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from tasks.clean import normalized_text, readable_text
-from tasks.routing.features import BATCH, FEATURES_VERSION, HashedFeatures, counts
+from tasks.routing.features import BATCH, FEATURES_VERSION, HashedFeatures, word_hashes
 
 # Bump when the classifier changes (the features have their own version): old cached
 # models are then ignored. Polars' version is in the key because its string hash is.
@@ -114,21 +114,23 @@ class Joint:
 
     def margins(self, texts: list[str]) -> list[np.ndarray]:
         """Per model, (len(texts), len(labels)) SVM margins; texts already prepared."""
-        outs = [np.empty((len(texts), len(m.labels)), dtype=np.float32) for m in self.models]
+        from tasks.routing.kernel import char_sums, code_points, word_sums
+
+        outs = [np.empty((len(texts), len(m.labels)), dtype=np.float64) for m in self.models]
         for start in range(0, len(texts), BATCH):
             batch = texts[start:start + BATCH]
             parts = [out[start:start + BATCH] for out in outs]
             for part, m in zip(parts, self.models):
                 part[:] = m.intercept
-            for block, lookup, w in zip(HashedFeatures._blocks(batch), self.lookup, self.weights):
-                product = sum(x @ w for x in counts(block, lookup, len(w), len(batch)))
+            (chars, words), (cw, ww) = self.lookup, self.weights
+            for product in (char_sums(*code_points(batch), chars, cw), word_sums(*word_hashes(batch), words, ww)):
                 col = 0
                 for part, m in zip(parts, self.models):
                     k = len(m.labels)
                     length = np.sqrt(product[:, col + k])
                     part += product[:, col:col + k] / np.where(length > 0, length, 1)[:, None]
                     col += k + 1
-        return [out.astype(np.float64) for out in outs]
+        return outs
 
 
 def train(texts: list[str], labels: list[str]) -> TextModel:
