@@ -13,13 +13,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from tasks.routing.features import _MIX, _P, _SHIFT, BITS, CHAR_NGRAMS, OUTSIDE
-
-_M32 = np.uint64(0xFFFFFFFF)
+from tasks.routing.features import _MIX, _P, _SHIFT, BITS, CHAR_NGRAMS
 
 
 @njit(cache=True, nogil=True)
-def _chars(cp, gap, indptr, lookup, weights, out, lo, hi, p, mix, shift, outside):
+def _chars(cp, gap, indptr, lookup, weights, out, lo, hi, p, mix, shift):
     """out[t] += weights[lookup[bucket]] for every character n-gram (n = lo..hi) of text t."""
     m32 = np.uint64(0xFFFFFFFF)
     cols = weights.shape[1]
@@ -28,12 +26,11 @@ def _chars(cp, gap, indptr, lookup, weights, out, lo, hi, p, mix, shift, outside
             h = np.uint64(cp[i])
             for n in range(2, hi + 1):
                 h = (h * p + np.uint64(cp[i + n - 1])) & m32
+                if gap[i] < n - 1:
+                    break                  # this n-gram and the longer ones leave the word: no feature
                 if n < lo:
                     continue
-                if gap[i] < n - 1:
-                    f = lookup[outside]
-                else:
-                    f = lookup[(((h + np.uint64(n)) & m32) * mix & m32) >> shift]
+                f = lookup[(((h + np.uint64(n)) & m32) * mix & m32) >> shift]
                 if f == len(weights) - 1:
                     continue
                 for c in range(cols):
@@ -66,7 +63,7 @@ def char_sums(cp, gap, indptr, lookup, weights) -> np.ndarray:
     lo, hi = CHAR_NGRAMS
     # the padding lets an n-gram near the end read past it; those are outside any word
     padded = np.concatenate((cp, np.full(hi, 32, dtype=np.uint32)))
-    _chars(padded, gap, indptr, lookup, weights, out, lo, hi, np.uint64(_P), np.uint64(_MIX), np.uint64(_SHIFT), OUTSIDE)
+    _chars(padded, gap, indptr, lookup, weights, out, lo, hi, np.uint64(_P), np.uint64(_MIX), np.uint64(_SHIFT))
     return out
 
 
