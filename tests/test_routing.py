@@ -236,7 +236,7 @@ def test_the_compiled_code_points_are_the_numpy_featurisers():
 
     from tasks.routing import features, kernel
 
-    texts = ["abc def", "x", "", "  lead", "trail  ", "é ü 😀 a\tb\nc", "", "a  b", " ", "\x01z"]
+    texts = ["abc def", "x", "", "  lead", "trail  ", "é ü 😀 a\tb\nc", "", "a  b", " ", "\x01z", "nul\x00inside"]
     for batch in (texts, [""], ["single"], texts[::-1]):
         assert all(np.array_equal(a, b) for a, b in zip(kernel.code_points(batch), features.code_points(batch))), batch
 

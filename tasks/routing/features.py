@@ -55,7 +55,10 @@ def code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the texts' code points laid end to end, runs of spaces and controls made one
     space that pads each word; for each position, the distance to the next pad after it;
     where each text's positions start)."""
-    joined = "\x00" + "\x00".join(texts) + "\x00"
+    body = "\x00".join(texts)
+    if body.count("\x00") != max(len(texts) - 1, 0):   # a NUL inside a text is a space, not a new text
+        body = "\x00".join(t.replace("\x00", " ") for t in texts)
+    joined = "\x00" + body + "\x00"
     cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     space = cp <= _SPACE
     text_of = np.cumsum(cp == 0, dtype=np.int32) - 1    # a text's positions start at its pad

@@ -106,5 +106,8 @@ def _code_points(raw, space):
 
 
 def code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    joined = "\x00" + "\x00".join(texts) + "\x00"
+    body = "\x00".join(texts)
+    if body.count("\x00") != max(len(texts) - 1, 0):   # a NUL inside a text is a space, not a new text
+        body = "\x00".join(t.replace("\x00", " ") for t in texts)
+    joined = "\x00" + body + "\x00"
     return _code_points(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32), np.uint32(32))
