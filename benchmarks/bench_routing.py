@@ -8,6 +8,10 @@ wall-clock and CPU seconds (the CPU rate is the per-core figure on a busy machin
 
     .venv/bin/python benchmarks/bench_routing.py [--n 20000] [--old-n 1000] [--repeat 3] [--agreement]
 
+Before: the router as it was at main 5f3326b (a pattern per category over every text,
+the numpy featuriser and sparse products), rebuilt from its parts in `router_before`;
+its outputs are compared with today's.
+
 The replaced featuriser routes about 150 mentions a second, so it is timed on the
 first --old-n of the same texts. --agreement also trains both models without each
 industry of the corpus and counts how often they pick the same team for its mentions.
@@ -31,9 +35,11 @@ import polars as pl
 from bench_scoring import sample_texts
 from tasks.clean import normalized_text
 from tasks.config import load_config
-from tasks.routing.model import TextModel, prepare, train
-from tasks.routing.router import load_models, route
-from tasks.routing.rules import categories
+import tasks.routing.router as router
+from tasks.routing.features import counts
+from tasks.routing.model import Joint, TextModel, prepare, train
+from tasks.routing.router import load_models, route, route_and_stance
+from tasks.routing.rules import _alternation, categories, category_expr
 from tasks.stance import stance
 
 
@@ -55,6 +61,44 @@ class SklearnModel(TextModel):
 
     def margins(self, texts: list[str]) -> np.ndarray:
         return self.pipeline.decision_function(texts) if texts else np.zeros((0, len(self.labels)))
+
+
+def keyword_categories_before(df: pl.DataFrame, taxonomy, text: pl.Expr | None = None) -> pl.DataFrame:
+    """The taxonomy rules as they were (main 5f3326b): every category's phrase pattern and
+    its negation pattern over every text."""
+    keys = sorted(taxonomy.categories)
+    flags = [pl.when(category_expr(taxonomy.categories[k].phrases, text)).then(pl.lit(k)) for k in keys]
+    team_of = {k: taxonomy.categories[k].team for k in keys}
+    return df.with_columns(pl.concat_list(flags).list.drop_nulls().alias("categories")).with_columns(
+        pl.col("categories").list.eval(pl.element().replace_strict(team_of, return_dtype=pl.String)).list.unique().list.sort().alias("rule_teams")
+    )
+
+
+def joint_margins_before(self: Joint, texts: list[str]) -> list[np.ndarray]:
+    """The models' margins as they were: the numpy featuriser's bucket arrays, one sparse
+    matrix per kind of n-gram, one sparse product each (what training still uses)."""
+    outs = [np.tile(m.intercept.astype(np.float64), (len(texts), 1)) for m in self.models]
+    for start in range(0, len(texts), 4096):
+        batch = texts[start:start + 4096]
+        for block, lookup, w in zip(self.models[0].features._blocks(batch), self.lookup, self.weights):
+            product = sum(x @ w for x in counts(block, lookup, len(w), len(batch)))
+            col = 0
+            for out, m in zip(outs, self.models):
+                k = len(m.labels)
+                length = np.sqrt(product[:, col + k])
+                out[start:start + len(batch)] += product[:, col:col + k] / np.where(length > 0, length, 1)[:, None]
+                col += k + 1
+    return outs
+
+
+def router_before(frame: pl.DataFrame, cfg, models) -> pl.DataFrame:
+    """Rules, team model, triage and stance with today's parts swapped back in."""
+    now_categories, now_margins = router.categories, Joint.margins
+    router.categories, Joint.margins = keyword_categories_before, joint_margins_before
+    try:
+        return route_and_stance(frame, cfg, models, lambda df: df)
+    finally:
+        router.categories, Joint.margins = now_categories, now_margins
 
 
 def medians(fn, repeat: int) -> tuple[float, float]:
@@ -115,12 +159,14 @@ def main() -> None:
     norm = frame["text_norm"].to_list()
     r = cfg.settings.routing
     contenders = [
-        ("keyword routing (taxonomy phrases only)", args.n, lambda: categories(frame, cfg.taxonomy)),
+        ("keyword rules, a pattern per category (before)", args.n, lambda: keyword_categories_before(frame, cfg.taxonomy)),
+        ("keyword rules, prefiltered (now)", args.n, lambda: categories(frame, cfg.taxonomy)),
         ("team model, scikit-learn featuriser (before)", args.old_n, lambda: old.margins(norm[:args.old_n])),
         ("team model, hashed featuriser (now)", args.n, lambda: models.team.margins(norm)),
         ("router, scikit-learn featuriser (before)", args.old_n, lambda: route(old_frame, cfg.taxonomy, r, old, models.corpus)),
         ("router: rules + team model + triage (now)", args.n, lambda: route(frame, cfg.taxonomy, r, models.team, models.corpus)),
-        ("router + stance model (now)", args.n, lambda: stance(route(frame, cfg.taxonomy, r, models.team, models.corpus), cfg.settings.stance, models.stance)),
+        ("router + stance, numpy featuriser (before)", args.n, lambda: router_before(frame, cfg, models)),
+        ("router + stance, one compiled featurisation (now)", args.n, lambda: route_and_stance(frame, cfg, models, lambda df: df)),
     ]
     avg = sum(map(len, texts)) / len(texts)
     print(f"{args.n:,} distinct mentions ({avg:.0f} characters on average; the scikit-learn featuriser on the first "
@@ -133,8 +179,14 @@ def main() -> None:
         print(f"{name:<{width}} {wall:>7.2f} {cpu:>7.2f} {n / cpu:>10,.0f} {1e6 / (n / cpu) / 60:>14.1f} min")
     rate = {name: n / cpu for name, (n, _, cpu) in results.items()}
     names = list(results)
-    print(f"team model: hashed featuriser {rate[names[2]] / rate[names[1]]:,.0f}x the scikit-learn one; "
-          f"whole router {rate[names[4]] / rate[names[3]]:,.0f}x")
+    print(f"keyword rules now {rate[names[1]] / rate[names[0]]:.1f}x before; team model: hashed featuriser "
+          f"{rate[names[3]] / rate[names[2]]:,.0f}x the scikit-learn one; router + stance now "
+          f"{rate[names[7]] / rate[names[6]]:.1f}x the numpy featuriser's")
+    before, now = router_before(frame, cfg, models), route_and_stance(frame, cfg, models, lambda df: df)
+    same = [(c, (before[c] == now[c]).fill_null(False).mean()) for c in ("categories", "team", "teams", "routed_by", "needs_triage", "stance")]
+    print(f"router + stance now agrees with before on the {args.n:,} benchmark mentions: "
+          + ", ".join(f"{c} {v:.2%}" for c, v in same)
+          + f"; largest confidence difference {(before['team_confidence'] - now['team_confidence']).abs().max():.1e}")
     p_old = np.array(old.labels)[old.margins(norm[:args.old_n]).argmax(axis=1)]
     p_new = np.array(models.team.labels)[models.team.margins(norm[:args.old_n]).argmax(axis=1)]
     print(f"the two team models pick the same team for {np.mean(p_old == p_new):.1%} of the {args.old_n:,} benchmark mentions")

@@ -229,3 +229,42 @@ def test_the_router_learns_an_industry_it_never_saw(cfg):
     result = classification(held["team"].to_list(), predicted)
     # measured: accuracy 0.91, macro-F1 0.92 (scikit-learn's featuriser: 0.91, 0.91)
     assert held.height >= 150 and result["accuracy"] >= 0.8 and result["macro_f1"] >= 0.8, result
+
+
+def test_the_compiled_code_points_are_the_numpy_featurisers():
+    import numpy as np
+
+    from tasks.routing import features, kernel
+
+    texts = ["abc def", "x", "", "  lead", "trail  ", "é ü 😀 a\tb\nc", "", "a  b", " ", "\x01z", "nul\x00inside"]
+    for batch in (texts, [""], ["single"], texts[::-1]):
+        assert all(np.array_equal(a, b) for a, b in zip(kernel.code_points(batch), features.code_points(batch))), batch
+
+
+def test_one_featurisation_gives_each_model_its_own_margins():
+    import numpy as np
+
+    from tasks.routing.model import Joint
+
+    team = _model()
+    stance = train(prepare(pl.Series([t for t, _ in TINY])), ["praise" if i % 3 == 0 else "complaint" if i % 3 == 1 else "neutral" for i in range(len(TINY))])
+    texts = prepare(pl.Series([t for t, _ in TINY] + ["", "Café: app crashes", "no refund yet"]))
+    joint = Joint([team, stance]).margins(texts)
+    assert np.allclose(joint[0], team.margins(texts), atol=1e-9) and np.allclose(joint[1], stance.margins(texts), atol=1e-9)
+
+
+def test_prefiltered_rules_equal_each_categorys_own_pattern(cfg):
+    from tasks.routing.rules import category_expr
+
+    texts = [
+        "no outage here", "network down again, no signal", "never had a billing problem but the refund never came",
+        "café outage", "outageé", "not my parcel, my parcel is fine", "my warranty claim took three weeks", "", "nothing",
+        "can't log in to the app, app won't open", "no issues with the delivery, late delivery though",
+    ]
+    df = _mentions(*texts)
+    got = categories(df, cfg.taxonomy)["categories"].to_list()
+    keys = sorted(cfg.taxonomy.categories)
+    flags = df.select([category_expr(cfg.taxonomy.categories[k].phrases).alias(k) for k in keys])
+    want = [[k for k in keys if row[k]] for row in flags.iter_rows(named=True)]
+    assert got == want
+    assert any(got) and not all(got)

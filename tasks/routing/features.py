@@ -51,11 +51,14 @@ def _bucket(h: np.ndarray) -> np.ndarray:
     return ((h * _MIX) >> _SHIFT).astype(np.int32)
 
 
-def char_ngrams(texts: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
-    """([buckets of the n-grams of length n starting at each position, for n = 2..5],
-    where each text's positions start). An n-gram not inside one space-padded word
-    gets the bucket `OUTSIDE`."""
-    joined = "\x00" + "\x00".join(texts) + "\x00"
+def code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the texts' code points laid end to end, runs of spaces and controls made one
+    space that pads each word; for each position, the distance to the next pad after it;
+    where each text's positions start)."""
+    body = "\x00".join(texts)
+    if body.count("\x00") != max(len(texts) - 1, 0):   # a NUL inside a text is a space, not a new text
+        body = "\x00".join(t.replace("\x00", " ") for t in texts)
+    joined = "\x00" + body + "\x00"
     cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     space = cp <= _SPACE
     text_of = np.cumsum(cp == 0, dtype=np.int32) - 1    # a text's positions start at its pad
@@ -74,6 +77,15 @@ def char_ngrams(texts: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
     gap[-1] = 0                                         # the closing pad starts nothing
     # the closing pad's text is len(texts): its position ends the last text
     indptr = np.searchsorted(text_of, np.arange(len(texts) + 1))
+    return cp, gap, indptr
+
+
+def char_ngrams(texts: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
+    """([buckets of the n-grams of length n starting at each position, for n = 2..5],
+    where each text's positions start). An n-gram not inside one space-padded word
+    gets the bucket `OUTSIDE`."""
+    cp, gap, indptr = code_points(texts)
+    length = len(cp)
     lo, hi = CHAR_NGRAMS
     padded = np.concatenate((cp, np.full(hi, _SPACE, dtype=np.uint32)))
     h = padded[:length].copy()
@@ -88,10 +100,8 @@ def char_ngrams(texts: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
     return out, indptr
 
 
-def word_ngrams(texts: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
-    """([buckets of the words, buckets of each word and the next], where each text's
-    words start). The last word of a text pairs with no word: its pair's bucket is
-    `OUTSIDE`."""
+def word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(32-bit hashes of the texts' words, where each text's words start)."""
     text = pl.Series(texts, dtype=pl.String)
     # scikit-learn's strip_accents="unicode": decompose, drop the combining marks (only
     # where a text has a character beyond ASCII, the rest cannot change)
@@ -101,8 +111,15 @@ def word_ngrams(texts: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
     words = text.str.extract_all(r"\w{2,}")
     counts = words.list.len().fill_null(0).to_numpy()
     h = words.explode().drop_nulls().hash(seed=0).to_numpy()
-    h32 = (h ^ (h >> np.uint64(32))).astype(np.uint32)
-    indptr = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+    return (h ^ (h >> np.uint64(32))).astype(np.uint32), np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+
+
+def word_ngrams(texts: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
+    """([buckets of the words, buckets of each word and the next], where each text's
+    words start). The last word of a text pairs with no word: its pair's bucket is
+    `OUTSIDE`."""
+    h32, indptr = word_hashes(texts)
+    counts = np.diff(indptr)
     pairs = np.full(len(h32), OUTSIDE, dtype=np.int32)
     pairs[:-1] = _bucket(h32[:-1] * _P + h32[1:] + np.uint32(1))
     pairs[indptr[1:][counts > 0] - 1] = OUTSIDE
@@ -137,21 +154,8 @@ class HashedFeatures:
         return [char_ngrams(texts), word_ngrams(texts)]
 
     def counts(self, texts: list[str]) -> list[list[sp.csr_matrix]]:
-        """Per block, one (len(texts), block features) matrix per kind of n-gram (each
-        length of character n-gram; words, pairs of words): a 1 for each n-gram found,
-        a repeated n-gram a repeated entry (products add them up). N-grams that are no
-        feature are left out; the idf is the product's (`TextModel`) to apply."""
-        out = []
-        for (parts, indptr), lookup, idf in zip(self._blocks(texts), self.lookup, self.idf):
-            unknown = len(idf) - 1
-            matrices = []
-            for buckets in parts:
-                features = lookup[buckets]
-                known = np.flatnonzero(features != unknown)
-                at = np.searchsorted(known, indptr)    # where each text's known n-grams start
-                matrices.append(sp.csr_matrix((np.ones(len(known), dtype=np.float32), features[known], at), shape=(len(texts), len(idf))))
-            out.append(matrices)
-        return out
+        """Per block, `counts` of the texts' n-grams in this block's features."""
+        return [counts(block, lookup, len(idf), len(texts)) for block, lookup, idf in zip(self._blocks(texts), self.lookup, self.idf)]
 
     def matrix(self, texts: list[str]) -> sp.csr_matrix:
         """The training matrix: per block, count times idf divided by the root of the
@@ -165,3 +169,20 @@ class HashedFeatures:
         x = sp.hstack(blocks, format="csr")
         x.sum_duplicates()
         return x
+
+
+def counts(block: tuple[list[np.ndarray], np.ndarray], lookup: np.ndarray, size: int, n: int) -> list[sp.csr_matrix]:
+    """One (n texts, size features) matrix per kind of n-gram of a block (each length of
+    character n-gram; words, pairs of words): a 1 for each n-gram found, a repeated
+    n-gram a repeated entry (products add them up). `lookup` maps a bucket to its
+    feature, size - 1 for no feature: those n-grams are left out; the idf is the
+    product's (`TextModel`) to apply."""
+    parts, indptr = block
+    unknown = size - 1
+    matrices = []
+    for buckets in parts:
+        features = lookup[buckets]
+        known = np.flatnonzero(features != unknown)
+        at = np.searchsorted(known, indptr)    # where each text's known n-grams start
+        matrices.append(sp.csr_matrix((np.ones(len(known), dtype=np.float32), features[known], at), shape=(n, size)))
+    return matrices

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from tasks.clean import normalized_text, readable_text
-from tasks.routing.features import BATCH, FEATURES_VERSION, HashedFeatures
+from tasks.routing.features import BATCH, FEATURES_VERSION, HashedFeatures, word_hashes
 
 # Bump when the classifier changes (the features have their own version): old cached
 # models are then ignored. Polars' version is in the key because its string hash is.
@@ -67,24 +67,70 @@ class TextModel:
 
     def margins(self, texts: list[str]) -> np.ndarray:
         """(len(texts), len(labels)) SVM margins; texts already prepared."""
-        out = np.empty((len(texts), len(self.labels)), dtype=np.float32)
-        for start in range(0, len(texts), BATCH):
-            part = out[start:start + BATCH]
-            part[:] = self.intercept
-            for parts, w in zip(self.features.counts(texts[start:start + BATCH]), self.weights):
-                product = sum(x @ w for x in parts)
-                length = np.sqrt(product[:, -1])
-                part += product[:, :-1] / np.where(length > 0, length, 1)[:, None]
-        return out.astype(np.float64)
+        if "_joint" not in self.__dict__:
+            self._joint = Joint([self])
+        return self._joint.margins(texts)[0]
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_joint"}  # rebuilt on use
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """(len(texts), len(labels)) confidences that sum to 1 per row; texts already prepared."""
-        margins = self.margins(texts) * SOFTMAX_SCALE
-        if not len(margins):
-            return margins
-        margins -= margins.max(axis=1, keepdims=True)
-        e = np.exp(margins)
-        return e / e.sum(axis=1, keepdims=True)
+        return softmax(self.margins(texts))
+
+
+def softmax(margins: np.ndarray) -> np.ndarray:
+    """Margins read as confidences that sum to 1 per row (`SOFTMAX_SCALE`)."""
+    margins = margins * SOFTMAX_SCALE
+    if not len(margins):
+        return margins
+    margins -= margins.max(axis=1, keepdims=True)
+    e = np.exp(margins)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class Joint:
+    """Models read through one featurisation (the router's team and stance models): a
+    text's n-grams are hashed once, each block has one lookup of the features of any of
+    the models, and the models' weights sit side by side, so each kind of n-gram is one
+    sparse product for all of them. The margins equal each model's own: an n-gram one
+    model does not know has a row of zeros in that model's columns."""
+
+    def __init__(self, models: list[TextModel]):
+        self.models = models
+        self.lookup, self.weights = [], []
+        for b in range(len(models[0].weights)):
+            known = [m.features.lookup[b] != len(m.features.idf[b]) - 1 for m in models]
+            union = np.flatnonzero(np.logical_or.reduce(known))
+            lookup = np.full(len(known[0]), len(union), dtype=np.int32)
+            lookup[union] = np.arange(len(union), dtype=np.int32)
+            self.lookup.append(lookup)
+            # each model's weight rows for the union (its unknown features read its own
+            # last row, the zeros), then a row of zeros for what no model knows
+            self.weights.append(np.ascontiguousarray(np.vstack((
+                np.hstack([m.weights[b][m.features.lookup[b][union]] for m in models]),
+                np.zeros((1, sum(m.weights[b].shape[1] for m in models)), dtype=np.float32),
+            ))))
+
+    def margins(self, texts: list[str]) -> list[np.ndarray]:
+        """Per model, (len(texts), len(labels)) SVM margins; texts already prepared."""
+        from tasks.routing.kernel import char_sums, code_points, word_sums
+
+        outs = [np.empty((len(texts), len(m.labels)), dtype=np.float64) for m in self.models]
+        for start in range(0, len(texts), BATCH):
+            batch = texts[start:start + BATCH]
+            parts = [out[start:start + BATCH] for out in outs]
+            for part, m in zip(parts, self.models):
+                part[:] = m.intercept
+            (chars, words), (cw, ww) = self.lookup, self.weights
+            for product in (char_sums(*code_points(batch), chars, cw), word_sums(*word_hashes(batch), words, ww)):
+                col = 0
+                for part, m in zip(parts, self.models):
+                    k = len(m.labels)
+                    length = np.sqrt(product[:, col + k])
+                    part += product[:, col:col + k] / np.where(length > 0, length, 1)[:, None]
+                    col += k + 1
+        return outs
 
 
 def train(texts: list[str], labels: list[str]) -> TextModel:
