@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from prefect import flow
 
 from flows.listen import listen_flow
-from flows.orchestration import publish_stages, range_run_name
+from flows.orchestration import publish_stages, range_run_name, retrying
 from flows.process import process_flow
 from flows.weekly_summary import build_report
 from tasks.calendar import day_bounds, week_label
@@ -33,7 +33,7 @@ def demo_flow(start: date | None = None, end: date | None = None) -> dict:
     reports: dict[str, dict[str, dict[str, str]]] = {}
     for week in weeks_between(start, end):
         for brand in cfg.brands:
-            s, paths = build_report(cfg, brand.id, week)
+            s, paths = retrying(build_report, cfg.settings.retries.task)(cfg, brand.id, week)
             stats.append(s)
             reports.setdefault(brand.id, {})[week] = paths
     publish_stages(stats, "demo-stages", f"What the demo did, {start} to {end}")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, failure_cause, listen_run_name, listen_task_run_name, publish_gate, publish_stages, table_artifact, table_rows
+from flows.orchestration import IO_RETRIES, failure_cause, task_retries, listen_run_name, listen_task_run_name, publish_gate, publish_stages, table_artifact, table_rows
 from tasks.config import Brand, Config, SourceSettings, load_config
 from tasks.errors import SourceBusy, SourceError
 from tasks.extract import cut_long_texts
@@ -182,7 +182,7 @@ def listen_flow(
             windows[(source.name, brand.id)] = (lo, hi)
             futures[(source.name, brand.id)] = listen_window.with_options(
                 tags=[f"source:{source.name}"],
-                retries=cfg.settings.listen.retries,
+                **task_retries(cfg.settings.retries.window),
             ).submit(cfg, source, brand, start, end)
 
     stats, failed = [], []

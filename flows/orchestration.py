@@ -9,10 +9,11 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.tasks import exponential_backoff
 
 from tasks import stages
+from tasks.config import RetryPolicy, RetrySettings
 from tasks.errors import ConfigError, DeterministicError
+from tasks.retry import backoff_schedule
 from tasks.secrets import scrub, scrub_data
 from tasks.stage import Batch
 from tasks.stages import StageStats
@@ -25,14 +26,27 @@ def retry_transient(task, task_run, state) -> bool:
     return not isinstance(state.data, DeterministicError)
 
 
-# I/O tasks: three more tries, 2 s, 4 s, 8 s apart, each +/- 50 % so parallel
-# retries do not hit a source in step.
-IO_RETRIES = dict(
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=2),
-    retry_jitter_factor=0.5,
-    retry_condition_fn=retry_transient,
-)
+def task_retries(policy: RetryPolicy) -> dict:
+    """A Prefect task's retry options for `policy` (settings.yaml `retries.task`, or
+    `retries.window` for a listen window): the schedule tasks/retry.py computes, with
+    the same jitter, and never on a deterministic failure."""
+    return dict(
+        retries=policy.retries,
+        retry_delay_seconds=backoff_schedule(policy),
+        retry_jitter_factor=policy.jitter,
+        retry_condition_fn=retry_transient,
+    )
+
+
+# What the I/O task decorators start with: the `retries.task` policy's defaults. A flow
+# applies its config's policy when it submits them (`with_options(**task_retries(...))`),
+# since the decorators run at import, before any config is chosen.
+IO_RETRIES = task_retries(RetrySettings().task)
+
+
+def retrying(task, policy: RetryPolicy):
+    """`task` retrying as `policy` says."""
+    return task.with_options(**task_retries(policy))
 
 
 def task_runner():

@@ -19,7 +19,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.orchestration import (
-    IO_RETRIES, artifact_key, markdown_artifact, process_run_name, publish_gate, publish_stages, scheduled_time, task_run_label, task_runner,
+    IO_RETRIES, artifact_key, markdown_artifact, process_run_name, publish_gate, publish_stages, retrying, scheduled_time, task_run_label,
+    task_runner,
 )
 from tasks.reports.daily import daily_boards, render_board
 from tasks.calendar import date_range, day_bounds
@@ -108,13 +109,14 @@ def process_flow(start: date | None = None, end: date | None = None, brands: lis
     check_days(start, end, "start", "end")
     days = date_range(start, end)
     chosen = [cfg.brand(b) for b in brands] if brands else cfg.brands
-    cleaned = {b.id: clean_partitions.submit(cfg, b, days) for b in chosen}
+    policy = cfg.settings.retries.task
+    cleaned = {b.id: retrying(clean_partitions, policy).submit(cfg, b, days) for b in chosen}
     scored = {
-        b.id: score_partitions.submit(cfg, b, days, wait_for=[cleaned[b.id]])
+        b.id: retrying(score_partitions, policy).submit(cfg, b, days, wait_for=[cleaned[b.id]])
         for b in chosen
     }
     boards = {
-        b.id: issue_boards.submit(cfg, b, days, wait_for=[scored[b.id]])
+        b.id: retrying(issue_boards, policy).submit(cfg, b, days, wait_for=[scored[b.id]])
         for b in chosen
     }
     stats = [f.result() for f in cleaned.values()] + [f.result() for f in scored.values()]

@@ -12,7 +12,7 @@ from prefect import flow, task
 from prefect.events import emit_event
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, markdown_artifact, scheduled_time, table_artifact, task_run_label, weekly_summary_run_name
+from flows.orchestration import IO_RETRIES, artifact_key, markdown_artifact, retrying, scheduled_time, table_artifact, task_run_label, weekly_summary_run_name
 from tasks.calendar import day_bounds, days_before, parse_week, week_before, week_days, week_label
 from tasks.config import Config, load_config
 from tasks.deliver import deliver, messages
@@ -103,7 +103,7 @@ def deliver_report(cfg: Config, brand_id: str, week: str, model_path: str, resen
     if not url:
         return f"not delivered: {settings.webhook_url_env} is not set"
     model = json.loads(lake_path(model_path).read_text(encoding="utf-8"))
-    return deliver(messages(model, settings.mode), url, Lake().delivery_receipt(brand_id, week), resend=resend, retries=settings.retries)
+    return deliver(messages(model, settings.mode), url, Lake().delivery_receipt(brand_id, week), resend=resend, retry=cfg.settings.retries.delivery)
 
 
 def week_to_summarise(timezone_name: str) -> str:
@@ -119,7 +119,7 @@ def weekly_summary_flow(brand: str, week: str | None = None, resend: bool = Fals
     cfg = load_config()
     week = week or week_to_summarise(cfg.brand(brand).timezone)
     week_days(week)  # a bad week label fails here, before any task runs
-    _, paths = build_report(cfg, brand, week)
+    _, paths = retrying(build_report, cfg.settings.retries.task)(cfg, brand, week)
     print(f"Weekly summary for {brand} {week}: {shown(paths['html'])}")
     print(deliver_report(cfg, brand, week, paths["json"], resend))
     return paths
