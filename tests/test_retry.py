@@ -48,13 +48,16 @@ def test_sources_take_the_http_policy_and_override_its_keys(config_copy):
 
     _edit(config_copy, "settings.yaml", mutate)
 
+    api = [i for i, s in enumerate(load_config(config_copy).sources) if hasattr(s, "retry")]
+    one, other = api[0], api[1]
+
     def override(d):
-        d["sources"][0]["retry"] = {"backoff_seconds": 3.0}
-        d["sources"][6]["retries"] = 2  # the key sources had before `retry`
+        d["sources"][one]["retry"] = {"backoff_seconds": 3.0}
+        d["sources"][other]["retries"] = 2  # the key sources had before `retry`
 
     _edit(config_copy, "sources.yaml", override)
     cfg = load_config(config_copy)
-    first, third = cfg.sources[0], cfg.sources[6]
+    first, third = cfg.sources[one], cfg.sources[other]
     assert first.retry == RetryPolicy(retries=7, backoff_seconds=3.0, max_backoff_seconds=120, jitter=0.1)
     assert third.retry == RetryPolicy(retries=2, backoff_seconds=1.0, max_backoff_seconds=120, jitter=0.1)
     api = [s for s in cfg.sources if hasattr(s, "retry")]
