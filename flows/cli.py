@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
@@ -26,15 +27,39 @@ app = typer.Typer(
 )
 
 
+@dataclass(frozen=True)
+class Where:
+    """The --config and --data-dir options: handed to each flow as its `config_path` and
+    `data_dir` parameters (None: the flow falls back to $PULSE_CONFIG / $PULSE_DATA_DIR,
+    as a deployment's run does), never written into this process's environment."""
+
+    config: Path | None = None
+    data_dir: Path | None = None
+
+    def flow_parameters(self) -> dict[str, str | None]:
+        return {"config_path": _str(self.config), "data_dir": _str(self.data_dir)}
+
+    def child_env(self) -> dict[str, str]:
+        """The environment of a process this command starts (a worker's flow runs read it)."""
+        named = {"PULSE_CONFIG": _str(self.config), "PULSE_DATA_DIR": _str(self.data_dir)}
+        return {**os.environ, **{k: v for k, v in named.items() if v is not None}}
+
+
+def _str(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def _where(ctx: typer.Context) -> Where:
+    return ctx.find_root().obj or Where()
+
+
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     config: Annotated[Optional[Path], typer.Option("--config", help="Config folder (default: $PULSE_CONFIG, else ./config).")] = None,
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Data lake folder (default: $PULSE_DATA_DIR, else ./data).")] = None,
 ) -> None:
-    if config is not None:
-        os.environ["PULSE_CONFIG"] = str(config)
-    if data_dir is not None:
-        os.environ["PULSE_DATA_DIR"] = str(data_dir)
+    ctx.obj = Where(config, data_dir)
 
 
 def _day(value: str, option: str) -> date:
@@ -54,14 +79,15 @@ def _moment(value: str | None, option: str) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
-def _config(brands: list[str] | None = None, sources: list[str] | None = None):
+def _config(ctx: typer.Context, brands: list[str] | None = None, sources: list[str] | None = None):
     """Validate config, the data folder and the chosen brands and sources before a flow
     (and a temporary Prefect server) starts: mistakes fail fast, in one line."""
     from tasks.config import load_config
-    from tasks.storage import data_dir
+    from tasks.storage import Lake
 
-    cfg = load_config()
-    data_dir()
+    where = _where(ctx)
+    cfg = load_config(where.config)
+    Lake(where.data_dir)
     if not os.environ.get("PREFECT_API_URL"):
         from flows import server_watchdog
 
@@ -113,13 +139,13 @@ def _print_stats(stats) -> None:
 
 
 @app.command()
-def demo() -> None:
+def demo(ctx: typer.Context) -> None:
     """Run the whole pipeline over the bundled sample data and print where the report is."""
-    _config()
+    _config(ctx)
     from flows.demo import demo_flow
     from tasks.storage import shown
 
-    result = demo_flow()
+    result = demo_flow(**_where(ctx).flow_parameters())
     _print_stats(result["stats"])
     week = result["latest_week"]
     say(f"\nWeekly reports for {week}:")
@@ -130,6 +156,7 @@ def demo() -> None:
 
 @app.command()
 def listen(
+    ctx: typer.Context,
     from_: Annotated[Optional[str], typer.Option("--from", help="Window start (ISO time, UTC if no offset). Default: each source's cursor.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Window end, exclusive. Default: now.")] = None,
     source: Annotated[Optional[list[str]], typer.Option("--source", help="Only this source (repeatable).")] = None,
@@ -139,7 +166,7 @@ def listen(
     """Fetch new mentions from every enabled source into raw/."""
     from tasks.ranges import check_window
 
-    _config(brand, source)
+    _config(ctx, brand, source)
     start, end = _moment(from_, "--from"), _moment(to, "--to")
     end_or_now = end or datetime.now(timezone.utc)
     check_window(start, end_or_now, last="--to" if end else "now")
@@ -147,11 +174,12 @@ def listen(
         _confirm_long((end_or_now - start).days, yes)
     from flows.listen import listen_flow
 
-    _print_stats(listen_flow(start=start, end=end, sources=source, brands=brand))
+    _print_stats(listen_flow(start=start, end=end, sources=source, brands=brand, **_where(ctx).flow_parameters()))
 
 
 @app.command()
 def process(
+    ctx: typer.Context,
     from_: Annotated[Optional[str], typer.Option("--from", help="First date, e.g. 2026-11-16. Default: --to minus deployments.process_lookback_days.")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Last date, inclusive. Default: today (UTC).")] = None,
     brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand id (repeatable).")] = None,
@@ -160,17 +188,18 @@ def process(
     """Clean, validate and score the mentions of a date range."""
     from tasks.ranges import check_days
 
-    _config(brand)
+    _config(ctx, brand)
     start, end = (_day(from_, "--from") if from_ else None), (_day(to, "--to") if to else None)
     if start is not None:
         _confirm_long(check_days(start, end or datetime.now(timezone.utc).date(), last="--to" if end else "today"), yes)
     from flows.process import process_flow
 
-    _print_stats(process_flow(start=start, end=end, brands=brand))
+    _print_stats(process_flow(start=start, end=end, brands=brand, **_where(ctx).flow_parameters()))
 
 
 @app.command()
 def summary(
+    ctx: typer.Context,
     brand: Annotated[str, typer.Option("--brand", help="Brand id from config/brands.yaml.")],
     week: Annotated[Optional[str], typer.Option("--week", help="ISO week, e.g. 2026-W47. Default: the last full week.")] = None,
     resend: Annotated[bool, typer.Option("--resend", help="Post to the webhook even if this content was delivered before.")] = False,
@@ -180,18 +209,19 @@ def summary(
     from tasks.storage import shown
     from tasks.calendar import week_days
 
-    _config([brand])
+    _config(ctx, [brand])
     if week is not None:
         week_days(week)
     from flows.weekly_summary import weekly_summary_flow
 
-    paths = weekly_summary_flow(brand=brand, week=week, resend=resend)
+    paths = weekly_summary_flow(brand=brand, week=week, resend=resend, **_where(ctx).flow_parameters())
     for kind, path in paths.items():
         say(f"{kind:9} {shown(path)}")
 
 
 @app.command()
 def backfill(
+    ctx: typer.Context,
     from_: Annotated[str, typer.Option("--from", help="First date, e.g. 2026-10-19.")],
     to: Annotated[str, typer.Option("--to", help="Last date, inclusive.")],
     brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand id (repeatable).")] = None,
@@ -201,16 +231,17 @@ def backfill(
     """Listen and process a past range again, day by day, with a progress bar."""
     from tasks.ranges import check_days
 
-    _config(brand)
+    _config(ctx, brand)
     start, end = _day(from_, "--from"), _day(to, "--to")
     _confirm_long(check_days(start, end), yes)
     from flows.backfill import backfill_flow
 
-    _print_stats(backfill_flow(start=start, end=end, brands=brand, listen=listen))
+    _print_stats(backfill_flow(start=start, end=end, brands=brand, listen=listen, **_where(ctx).flow_parameters()))
 
 
 @app.command()
 def evaluate(
+    ctx: typer.Context,
     file: Annotated[Optional[Path], typer.Argument(help="A labelled file: TSV 'id<TAB>score<TAB>text' (the VADER paper's files as they ship, no header), or CSV 'text,team' / 'text,category' / 'text,stance'.")] = None,
     cv: Annotated[Optional[str], typer.Option("--cv", help="Cross-validate the router on its training corpus, holding out one 'industry' (or 'brand') at a time.")] = None,
 ) -> None:
@@ -221,7 +252,7 @@ def evaluate(
 
     if (file is None) == (cv is None):
         raise typer.BadParameter("give a labelled FILE or --cv industry (not both)")
-    cfg = _config()
+    cfg = _config(ctx)
     if cv is not None:
         from rich.progress import Progress
 
@@ -292,6 +323,7 @@ def schema() -> None:
 
 @app.command()
 def deployments(
+    ctx: typer.Context,
     check: Annotated[bool, typer.Option("--check", help="Exit 1, naming each difference, if prefect.yaml disagrees with config/.")] = False,
     write: Annotated[bool, typer.Option("--write", help="Render prefect.yaml from config/.")] = False,
 ) -> None:
@@ -299,7 +331,7 @@ def deployments(
     (schedules, time zones, parameters, work pool, the listen -> process trigger)."""
     from flows.deployments import PREFECT_YAML, differences, render
 
-    cfg = _config()
+    cfg = _config(ctx)
     if write:
         from tasks.storage import write_text
 
@@ -333,7 +365,7 @@ def _prefect(*args: str) -> list[str]:
 
 
 @app.command()
-def deploy() -> None:
+def deploy(ctx: typer.Context) -> None:
     """Check prefect.yaml against config/, create the work pool if it is missing, and
     register every deployment on the server at PREFECT_API_URL."""
     import subprocess
@@ -341,7 +373,7 @@ def deploy() -> None:
     from flows.deployments import PREFECT_YAML, differences
     from tasks.config import REPO_ROOT
 
-    cfg = _config()
+    cfg = _config(ctx)
     api = _prefect_api()
     problems = differences(cfg)
     if problems:
@@ -361,16 +393,17 @@ def deploy() -> None:
 
 @app.command()
 def worker(
+    ctx: typer.Context,
     limit: Annotated[Optional[int], typer.Option("--limit", help="At most this many flow runs at once on this worker.")] = None,
 ) -> None:
     """Start a worker on the configured process work pool: it runs the deployments'
     scheduled, triggered and manual flow runs from this checkout. Run one per machine."""
-    cfg = _config()
+    cfg = _config(ctx)
     _prefect_api()
     args = _prefect("worker", "start", "--pool", cfg.settings.deployments.work_pool, "--type", "process")
     if limit:
         args += ["--limit", str(limit)]
-    os.execv(args[0], args)
+    os.execve(args[0], args, _where(ctx).child_env())
 
 
 @app.command()

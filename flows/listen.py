@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, failure_cause, listen_run_name, listen_task_run_name, publish_gate, publish_stages, table_artifact, table_rows
-from tasks.config import Brand, Config, SourceSettings, load_config
+from flows.orchestration import IO_RETRIES, failure_cause, resolve, task_retries, listen_run_name, listen_task_run_name, publish_gate, publish_stages, table_artifact, table_rows
+from tasks.config import Brand, Config, SourceSettings
 from tasks.errors import SourceBusy, SourceError
 from tasks.extract import cut_long_texts
 from tasks.ranges import check_window
@@ -65,7 +65,7 @@ def ensure_source_limits(source_names: list[str]) -> None:
 
 
 @task(name="listen-window", task_run_name=listen_task_run_name, cache_policy=NO_CACHE, **IO_RETRIES)
-def listen_window(cfg: Config, source: SourceSettings, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
+def listen_window(cfg: Config, lake: Lake, source: SourceSettings, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
     """Fetch, gate and commit one window, from `start` (default: the source's cursor) to `end`.
 
     Two listen runs may overlap (a slow run and the next schedule, or a manual run):
@@ -73,12 +73,12 @@ def listen_window(cfg: Config, source: SourceSettings, brand: Brand, start: date
     the second run starts where the first committed, and no two runs read and
     replace the same raw partition at once."""
     if not on_long_lived_server():
-        return _listen_window(cfg, source, brand, start, end)
+        return _listen_window(cfg, lake, source, brand, start, end)
     from prefect.concurrency.sync import concurrency
 
     try:
         with concurrency(source_limit(source.name), occupy=1, strict=True, timeout_seconds=WAIT_SECONDS, lease_duration=LEASE_SECONDS):
-            return _listen_window(cfg, source, brand, start, end)
+            return _listen_window(cfg, lake, source, brand, start, end)
     except TimeoutError:
         raise SourceBusy(
             f"{source.name}: another listen run has held the concurrency limit {source_limit(source.name)!r} for over "
@@ -87,9 +87,8 @@ def listen_window(cfg: Config, source: SourceSettings, brand: Brand, start: date
         ) from None
 
 
-def _listen_window(cfg: Config, source: SourceSettings, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
+def _listen_window(cfg: Config, lake: Lake, source: SourceSettings, brand: Brand, start: datetime | None, end: datetime) -> StageStats:
     t0 = time.time()
-    lake = Lake()
     start, end = resolve_window(cfg, lake, source.name, brand.id, start, end)
     if end <= start:
         # Another run committed this window while this one waited for the source.
@@ -156,13 +155,15 @@ def listen_flow(
     end: datetime | None = None,
     sources: list[str] | None = None,
     brands: list[str] | None = None,
+    data_dir: str | None = None,
+    config_path: str | None = None,
 ) -> list[StageStats]:
     """Fetch mentions of every brand from every enabled source for [start, end).
 
     A failing source does not stop the others: their windows are committed, and the
-    run then fails naming the sources that did not answer."""
-    cfg = load_config()
-    lake = Lake()
+    run then fails naming the sources that did not answer. `data_dir` and
+    `config_path` default to $PULSE_DATA_DIR and $PULSE_CONFIG (else ./data, ./config)."""
+    cfg, lake = resolve(config_path, data_dir)
     logger = get_run_logger()
     chosen = [cfg.brand(b) for b in brands] if brands else cfg.brands
     end = end or datetime.now(timezone.utc).replace(microsecond=0)
@@ -182,8 +183,8 @@ def listen_flow(
             windows[(source.name, brand.id)] = (lo, hi)
             futures[(source.name, brand.id)] = listen_window.with_options(
                 tags=[f"source:{source.name}"],
-                retries=cfg.settings.listen.retries,
-            ).submit(cfg, source, brand, start, end)
+                **task_retries(cfg.settings.retries.window),
+            ).submit(cfg, lake, source, brand, start, end)
 
     stats, failed = [], []
     for (source_name, brand_id), future in futures.items():

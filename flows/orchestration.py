@@ -1,4 +1,5 @@
-"""How tasks retry, and how their results show up in the Prefect UI."""
+"""Where a flow's config and lake come from, how tasks retry, and how their results
+show up in the Prefect UI."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.tasks import exponential_backoff
 
 from tasks import stages
+from tasks.config import Config, RetryPolicy, RetrySettings, load_config
 from tasks.errors import ConfigError, DeterministicError
+from tasks.retry import backoff_schedule
 from tasks.secrets import scrub, scrub_data
 from tasks.stage import Batch
 from tasks.stages import StageStats
+from tasks.storage import Lake
 from tasks.validate import GateResult
 
 
@@ -25,14 +28,34 @@ def retry_transient(task, task_run, state) -> bool:
     return not isinstance(state.data, DeterministicError)
 
 
-# I/O tasks: three more tries, 2 s, 4 s, 8 s apart, each +/- 50 % so parallel
-# retries do not hit a source in step.
-IO_RETRIES = dict(
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=2),
-    retry_jitter_factor=0.5,
-    retry_condition_fn=retry_transient,
-)
+def task_retries(policy: RetryPolicy) -> dict:
+    """A Prefect task's retry options for `policy` (settings.yaml `retries.task`, or
+    `retries.window` for a listen window): the schedule tasks/retry.py computes, with
+    the same jitter, and never on a deterministic failure."""
+    return dict(
+        retries=policy.retries,
+        retry_delay_seconds=backoff_schedule(policy),
+        retry_jitter_factor=policy.jitter,
+        retry_condition_fn=retry_transient,
+    )
+
+
+# What the I/O task decorators start with: the `retries.task` policy's defaults. A flow
+# applies its config's policy when it submits them (`with_options(**task_retries(...))`),
+# since the decorators run at import, before any config is chosen.
+IO_RETRIES = task_retries(RetrySettings().task)
+
+
+def resolve(config_path: str | Path | None, data_dir: str | Path | None) -> tuple[Config, Lake]:
+    """A flow's config and lake, resolved once at its top from its parameters (None:
+    $PULSE_CONFIG and $PULSE_DATA_DIR, else ./config and ./data, so deployments and
+    schedules that pass neither keep working); its tasks get both as arguments."""
+    return load_config(config_path), Lake(data_dir)
+
+
+def retrying(task, policy: RetryPolicy):
+    """`task` retrying as `policy` says."""
+    return task.with_options(**task_retries(policy))
 
 
 def task_runner():
@@ -122,10 +145,8 @@ def process_run_name() -> str:
     end = _as_date(p.get("end") or scheduled_time())
     start = p.get("start")
     if not start:
-        from tasks.config import load_config
-
         try:
-            start = end - timedelta(days=load_config().settings.deployments.process_lookback_days)
+            start = end - timedelta(days=load_config(p.get("config_path")).settings.deployments.process_lookback_days)
         except Exception:  # a bad config fails the run itself, with its own message
             start = end
     return _run_name("process", ",".join(p.get("brands") or []), days_label(start, end))
@@ -136,10 +157,9 @@ def weekly_summary_run_name() -> str:
     week = p.get("week")
     if not week:
         from flows.weekly_summary import week_to_summarise
-        from tasks.config import load_config
 
         try:
-            week = week_to_summarise(load_config().brand(p.get("brand")).timezone)
+            week = week_to_summarise(load_config(p.get("config_path")).brand(p.get("brand")).timezone)
         except Exception:  # an unknown brand fails the run itself, with its own message
             week = "last week"
     return _run_name("weekly-summary", p.get("brand"), week)
@@ -151,10 +171,8 @@ def range_run_name() -> str:
 
     p = _parameters()
     if not p.get("start") and flow_run.flow_name == "demo":
-        from tasks.config import load_config
-
         try:
-            demo = load_config().settings.demo
+            demo = load_config(p.get("config_path")).settings.demo
             p = {"start": demo.start, "end": demo.end}
         except Exception:  # a bad config fails the run itself, with its own message
             pass

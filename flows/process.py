@@ -19,11 +19,12 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.orchestration import (
-    IO_RETRIES, artifact_key, markdown_artifact, process_run_name, publish_gate, publish_stages, scheduled_time, task_run_label, task_runner,
+    IO_RETRIES, artifact_key, markdown_artifact, process_run_name, publish_gate, publish_stages, resolve, retrying, scheduled_time, task_run_label,
+    task_runner,
 )
 from tasks.reports.daily import daily_boards, render_board
 from tasks.calendar import date_range, day_bounds
-from tasks.config import Brand, Config, load_config
+from tasks.config import Brand, Config
 from tasks.ranges import check_days
 from tasks.stage import Batch, clean_stage, score_stage
 from tasks.stages import StageStats
@@ -63,21 +64,19 @@ def _publish_gates(brand: Brand):
 
 
 @task(name="clean", task_run_name=task_run_label("clean"), cache_policy=NO_CACHE, **IO_RETRIES)
-def clean_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
-    lake = Lake()
+def clean_partitions(cfg: Config, lake: Lake, brand: Brand, days: list[date]) -> StageStats:
     return clean_stage(cfg, lake, brand, days, processed_sources(cfg, lake, brand.id, days), _publish_gates(brand))
 
 
 @task(name="score", task_run_name=task_run_label("score"), cache_policy=NO_CACHE, **IO_RETRIES)
-def score_partitions(cfg: Config, brand: Brand, days: list[date]) -> StageStats:
-    return score_stage(cfg, Lake(), brand, days, _publish_gates(brand))
+def score_partitions(cfg: Config, lake: Lake, brand: Brand, days: list[date]) -> StageStats:
+    return score_stage(cfg, lake, brand, days, _publish_gates(brand))
 
 
 @task(name="issue-board", task_run_name=task_run_label("issue-board"), cache_policy=NO_CACHE, **IO_RETRIES)
-def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
+def issue_boards(cfg: Config, lake: Lake, brand: Brand, days: list[date]) -> dict[str, str]:
     """A board per day, each compared with the days before it; the last day's board is
     also the brand's `issue-board-<brand>` artifact."""
-    lake = Lake()
     paths = {}
 
     def read_day(day: date) -> pl.DataFrame:
@@ -98,23 +97,31 @@ def issue_boards(cfg: Config, brand: Brand, days: list[date]) -> dict[str, str]:
 
 
 @flow(name="process", flow_run_name=process_run_name, log_prints=True, task_runner=task_runner())
-def process_flow(start: date | None = None, end: date | None = None, brands: list[str] | None = None) -> list[StageStats]:
+def process_flow(
+    start: date | None = None,
+    end: date | None = None,
+    brands: list[str] | None = None,
+    data_dir: str | None = None,
+    config_path: str | None = None,
+) -> list[StageStats]:
     """Clean, validate and score every brand's mentions published from `start` to `end`
     (inclusive, UTC dates). Default: the day of the run's scheduled time and the
-    `deployments.process_lookback_days` before it, where late posts still arrive."""
-    cfg = load_config()
+    `deployments.process_lookback_days` before it, where late posts still arrive.
+    `data_dir` and `config_path` default to $PULSE_DATA_DIR and $PULSE_CONFIG."""
+    cfg, lake = resolve(config_path, data_dir)
     end = end or scheduled_time().date()
     start = start or end - timedelta(days=cfg.settings.deployments.process_lookback_days)
     check_days(start, end, "start", "end")
     days = date_range(start, end)
     chosen = [cfg.brand(b) for b in brands] if brands else cfg.brands
-    cleaned = {b.id: clean_partitions.submit(cfg, b, days) for b in chosen}
+    policy = cfg.settings.retries.task
+    cleaned = {b.id: retrying(clean_partitions, policy).submit(cfg, lake, b, days) for b in chosen}
     scored = {
-        b.id: score_partitions.submit(cfg, b, days, wait_for=[cleaned[b.id]])
+        b.id: retrying(score_partitions, policy).submit(cfg, lake, b, days, wait_for=[cleaned[b.id]])
         for b in chosen
     }
     boards = {
-        b.id: issue_boards.submit(cfg, b, days, wait_for=[scored[b.id]])
+        b.id: retrying(issue_boards, policy).submit(cfg, lake, b, days, wait_for=[scored[b.id]])
         for b in chosen
     }
     stats = [f.result() for f in cleaned.values()] + [f.result() for f in scored.values()]

@@ -12,9 +12,9 @@ from prefect import flow, task
 from prefect.events import emit_event
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration import IO_RETRIES, artifact_key, markdown_artifact, scheduled_time, table_artifact, task_run_label, weekly_summary_run_name
+from flows.orchestration import IO_RETRIES, artifact_key, markdown_artifact, resolve, retrying, scheduled_time, table_artifact, task_run_label, weekly_summary_run_name
 from tasks.calendar import day_bounds, days_before, parse_week, week_before, week_days, week_label
-from tasks.config import Config, load_config
+from tasks.config import Config
 from tasks.deliver import deliver, messages
 from tasks.discovery import period_issues, stored
 from tasks.emerging import PhraseCut
@@ -26,9 +26,8 @@ from tasks.reports.weekly import build_summary
 
 
 @task(name="build-weekly-summary", task_run_name=task_run_label("weekly-summary"), cache_policy=NO_CACHE, **IO_RETRIES)
-def build_report(cfg: Config, brand_id: str, week: str) -> tuple[StageStats, dict[str, str]]:
+def build_report(cfg: Config, lake: Lake, brand_id: str, week: str) -> tuple[StageStats, dict[str, str]]:
     t0 = time.time()
-    lake = Lake()
     brand = cfg.brand(brand_id)
     days = week_days(week)
     this_week = lake.read_reported(brand.id, days)
@@ -96,14 +95,14 @@ def week_issues(cfg: Config, lake: Lake, brand, week: str, this_week, before, ph
 
 
 @task(name="deliver-weekly-summary", task_run_name=task_run_label("deliver"), cache_policy=NO_CACHE)
-def deliver_report(cfg: Config, brand_id: str, week: str, model_path: str, resend: bool) -> str:
+def deliver_report(cfg: Config, lake: Lake, brand_id: str, week: str, model_path: str, resend: bool) -> str:
     """Post the summary to the configured webhook; retries live in the HTTP session."""
     settings = cfg.settings.delivery
     url = os.environ.get(settings.webhook_url_env)
     if not url:
         return f"not delivered: {settings.webhook_url_env} is not set"
     model = json.loads(lake_path(model_path).read_text(encoding="utf-8"))
-    return deliver(messages(model, settings.mode), url, Lake().delivery_receipt(brand_id, week), resend=resend, retries=settings.retries)
+    return deliver(messages(model, settings.mode), url, lake.delivery_receipt(brand_id, week), resend=resend, retry=cfg.settings.retries.delivery)
 
 
 def week_to_summarise(timezone_name: str) -> str:
@@ -113,13 +112,16 @@ def week_to_summarise(timezone_name: str) -> str:
 
 
 @flow(name="weekly-summary", flow_run_name=weekly_summary_run_name, log_prints=True)
-def weekly_summary_flow(brand: str, week: str | None = None, resend: bool = False) -> dict[str, str]:
+def weekly_summary_flow(
+    brand: str, week: str | None = None, resend: bool = False, data_dir: str | None = None, config_path: str | None = None,
+) -> dict[str, str]:
     """Write the weekly cross-team summary of `brand` for ISO `week` (e.g. 2026-W47;
-    default: the last full week before the run's scheduled time) and deliver it."""
-    cfg = load_config()
+    default: the last full week before the run's scheduled time) and deliver it.
+    `data_dir` and `config_path` default to $PULSE_DATA_DIR and $PULSE_CONFIG."""
+    cfg, lake = resolve(config_path, data_dir)
     week = week or week_to_summarise(cfg.brand(brand).timezone)
     week_days(week)  # a bad week label fails here, before any task runs
-    _, paths = build_report(cfg, brand, week)
+    _, paths = retrying(build_report, cfg.settings.retries.task)(cfg, lake, brand, week)
     print(f"Weekly summary for {brand} {week}: {shown(paths['html'])}")
-    print(deliver_report(cfg, brand, week, paths["json"], resend))
+    print(deliver_report(cfg, lake, brand, week, paths["json"], resend))
     return paths

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, ValidationInfo, field_validator, model_validator
 
 from tasks.errors import ConfigError
 
@@ -87,6 +87,49 @@ class BrandsFile(Strict):
         return brands
 
 
+class RetryPolicy(Strict):
+    """How one kind of I/O tries again after a transient failure (429, 5xx, a lost
+    connection, a task that raised): `retries` more tries, `backoff_seconds` x 1, 2, 4 ...
+    apart, no wait over `max_backoff_seconds`, each wait stretched at random by up to
+    `jitter` of the base so parallel retries do not hit a server in step. The defaults
+    are the HTTP policy's; tasks/retry.py turns a policy into waits."""
+
+    retries: int = Field(4, ge=0, le=10)
+    backoff_seconds: float = Field(1.0, ge=0)
+    max_backoff_seconds: float = Field(120.0, gt=0)  # urllib3's own cap
+    jitter: float = Field(0.5, ge=0, le=1)
+
+
+def _policy(default: RetryPolicy, override: object) -> object:
+    """`override` (a mapping of some of a policy's keys) over `default`, left for
+    pydantic to validate (and to name the key) when it is not a mapping."""
+    return {**default.model_dump(), **override} if isinstance(override, dict) else override
+
+
+class RetrySettings(Strict):
+    """Every retry policy, in one section of settings.yaml. A policy that names only
+    some keys keeps this section's defaults for the rest."""
+
+    http: RetryPolicy = RetryPolicy()  # each request of a connector; a source may override it (sources.yaml `retry`)
+    window: RetryPolicy = RetryPolicy(retries=3, backoff_seconds=2.0)  # a whole listen window, fetched again
+    delivery: RetryPolicy = RetryPolicy()  # each post to the weekly summary's webhook
+    task: RetryPolicy = RetryPolicy(retries=3, backoff_seconds=2.0)  # the other I/O tasks (clean, score, boards, summary)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_defaults(cls, data):
+        if not isinstance(data, dict):
+            return data
+        return {k: _policy(cls.model_fields[k].default, v) if k in cls.model_fields else v for k, v in data.items()}
+
+
+def _retry_moved(data, policy: str):
+    """Old configs set `retries` in the section whose work retries: say where it lives now."""
+    if isinstance(data, dict) and "retries" in data:
+        raise ValueError(f"retries: moved to `retries.{policy}.retries` in settings.yaml (the `retries` section holds every retry policy)")
+    return data
+
+
 class SourceSettings(Strict):
     """What every source's settings share. Each connector module (tasks/sources/) owns
     its own model, a subclass with a `kind` literal; tasks/sources/registry.py lists them."""
@@ -105,8 +148,9 @@ class ApiSource(SourceSettings):
 
     base_url: str
     timeout_seconds: float = Field(20.0, gt=0)
-    retries: int = Field(4, ge=0, le=10)  # per request, on 429 / 5xx / connection errors
-    backoff_seconds: float = Field(1.0, ge=0)  # 1 s, 2 s, 4 s, ... (+ jitter, or Retry-After)
+    # Per request, on 429 / 5xx / connection errors: settings.yaml `retries.http` with
+    # this source's own keys (`retry: {retries: 6}`) over it; Retry-After wins when sent.
+    retry: RetryPolicy = RetryPolicy()
     max_wait_seconds: float = Field(300.0, ge=0)  # longest rate-limit pause before giving up the wait
     max_pages: PositiveInt = 20  # per window and query: a runaway cursor stops here
     page_size: PositiveInt = 100
@@ -116,6 +160,24 @@ class ApiSource(SourceSettings):
     # set, the connector runs as it would live but its HTTP client answers from the folder,
     # never the network, and no credentials are needed.
     replay: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retry_over_defaults(cls, data, info: ValidationInfo):
+        # load_config passes settings.yaml's `retries.http` as the context; the source's
+        # keys go over it. `retries` and `backoff_seconds` were this source's keys before
+        # the policy had its own mapping: they still work, as keys of `retry`.
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        override = data.get("retry", {})
+        old = {new: data.pop(key) for key, new in (("retries", "retries"), ("backoff_seconds", "backoff_seconds")) if key in data}
+        if old and isinstance(override, dict):
+            if both := [k for k in old if k in override]:
+                raise ValueError(f"{both[0]} is given twice, at the top of the source and under `retry`: keep `retry.{both[0]}`")
+            override = {**override, **old}
+        data["retry"] = _policy((info.context or {}).get("http_retry") or RetryPolicy(), override)
+        return data
 
     def at(self, root: Path) -> "ApiSource":
         return self.model_copy(update={"replay": (root / self.replay).resolve()}) if self.replay else self
@@ -254,7 +316,11 @@ class CleaningSettings(Strict):
 
 class ListenSettings(Strict):
     default_lookback_hours: PositiveInt = 24
-    retries: int = Field(3, ge=0, le=10)  # whole-window retries, 2 s, 4 s, 8 s ... apart
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data):
+        return _retry_moved(data, "window")
 
 
 class BoardSettings(Strict):
@@ -338,7 +404,11 @@ class DeliverySettings(Strict):
 
     webhook_url_env: str = Field("PULSE_WEBHOOK_URL", pattern=r"^[A-Z_][A-Z0-9_]*$")
     mode: Literal["digest", "per_team"] = "digest"
-    retries: int = Field(4, ge=0, le=10)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data):
+        return _retry_moved(data, "delivery")
 
 
 class SettingsFile(Strict):
@@ -348,6 +418,7 @@ class SettingsFile(Strict):
     stance: StanceSettings = StanceSettings()
     cleaning: CleaningSettings = CleaningSettings()
     listen: ListenSettings = ListenSettings()
+    retries: RetrySettings = RetrySettings()
     summary: SummarySettings = SummarySettings()
     board: BoardSettings = BoardSettings()
     discovery: DiscoverySettings = DiscoverySettings()
@@ -442,14 +513,16 @@ def load_config(path: str | Path | None = None) -> Config:
     root = config_dir(path).resolve()
     if not root.is_dir():
         raise ConfigError(f"{root}: config folder not found (set PULSE_CONFIG to a folder holding {', '.join(FILES)})")
-    parsed = []
-    for name, model in zip(FILES, (BrandsFile, SourcesFile, TaxonomyFile, SettingsFile)):
+    parsed = {}
+    # settings.yaml first: its `retries.http` is every source's default policy.
+    for name, model in zip(FILES[::-1], (SettingsFile, TaxonomyFile, SourcesFile, BrandsFile)):
         file = root / name
+        context = {"http_retry": parsed["settings.yaml"].retries.http} if name == "sources.yaml" else None
         try:
-            parsed.append(model.model_validate(_read_yaml(file)))
+            parsed[name] = model.model_validate(_read_yaml(file), context=context)
         except ValidationError as e:
             raise _explain(file, e) from None
-    cfg = Config(root, *parsed)
+    cfg = Config(root, *(parsed[name] for name in FILES))
     _register_secrets(cfg)
     return cfg
 

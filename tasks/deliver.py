@@ -4,7 +4,7 @@ The webhook URL is a secret: it is read from the environment variable named in c
 never from a file in the repository. Delivery is idempotent: the SHA-256 of what was
 sent is kept under state/, and the same content is not posted twice unless asked.
 Transient HTTP failures (429, 5xx, connection errors) are retried with exponential
-backoff by urllib3, honouring Retry-After.
+backoff by urllib3, honouring Retry-After (tasks/retry.py, settings.yaml `retries.delivery`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from pathlib import Path
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
+from tasks.config import RetryPolicy
 from tasks.errors import PulseError
+from tasks.retry import http_retry
 from tasks.storage import write_text
 
 
@@ -58,33 +59,27 @@ def messages(model: dict, mode: str) -> list[dict]:
     return out
 
 
-def _session(retries: int, backoff: float) -> requests.Session:
-    retry = Retry(
-        total=retries,
-        backoff_factor=backoff,
-        backoff_jitter=backoff / 2,
-        status_forcelist=(429, 500, 502, 503, 504),
-        allowed_methods=frozenset({"POST"}),
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
+def _session(policy: RetryPolicy) -> requests.Session:
+    retry = http_retry(policy, {"POST"})
     session = requests.Session()
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.mount("https://", HTTPAdapter(max_retries=retry))
     return session
 
 
-def deliver(payloads: list[dict], url: str, receipt: Path, resend: bool = False, retries: int = 4, backoff: float = 1.0, timeout: float = 10.0) -> str:
-    """Post `payloads` unless this exact content was delivered before. Returns what happened."""
+def deliver(payloads: list[dict], url: str, receipt: Path, resend: bool = False, retry: RetryPolicy | None = None, timeout: float = 10.0) -> str:
+    """Post `payloads` unless this exact content was delivered before, retrying as
+    `retry` (settings.yaml `retries.delivery`) says. Returns what happened."""
+    retry = retry or RetryPolicy()
     digest = hashlib.sha256(json.dumps(payloads, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     if not resend and receipt.is_file() and json.loads(receipt.read_text()).get("sha256") == digest:
         return "already delivered (use --resend to post again)"
-    with _session(retries, backoff) as session:
+    with _session(retry) as session:
         for payload in payloads:
             try:
                 response = session.post(url, json=payload, timeout=timeout)
             except requests.RequestException as e:
-                raise DeliveryError(f"webhook unreachable after {retries} retries: {type(e).__name__}") from None
+                raise DeliveryError(f"webhook unreachable after {retry.retries} retries: {type(e).__name__}") from None
             if response.status_code >= 400:
                 raise DeliveryError(f"webhook answered {response.status_code}: {response.text[:200]}")
     write_text(json.dumps({"sha256": digest, "messages": len(payloads)}) + "\n", receipt)

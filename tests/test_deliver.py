@@ -5,6 +5,7 @@ import json
 import pytest
 from werkzeug import Response
 
+from tasks.config import RetryPolicy
 from tasks.deliver import DeliveryError, deliver, messages
 
 MODEL = {
@@ -33,11 +34,11 @@ def test_two_runs_deliver_once_and_resend_posts_again(httpserver, tmp_path):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     url, receipt = httpserver.url_for("/hook"), tmp_path / "receipt.json"
     payloads = messages(MODEL, "digest")
-    assert deliver(payloads, url, receipt, backoff=0) == "delivered 1 message(s)"
-    assert deliver(payloads, url, receipt, backoff=0).startswith("already delivered")
+    assert deliver(payloads, url, receipt, retry=RetryPolicy(backoff_seconds=0)) == "delivered 1 message(s)"
+    assert deliver(payloads, url, receipt, retry=RetryPolicy(backoff_seconds=0)).startswith("already delivered")
     assert len(httpserver.log) == 1
     assert json.loads(httpserver.log[0][0].get_data()) == payloads[0]
-    assert deliver(payloads, url, receipt, resend=True, backoff=0) == "delivered 1 message(s)"
+    assert deliver(payloads, url, receipt, resend=True, retry=RetryPolicy(backoff_seconds=0)) == "delivered 1 message(s)"
     assert len(httpserver.log) == 2
 
 
@@ -49,12 +50,12 @@ def test_a_500_is_retried(httpserver, tmp_path):
         return Response("busy", status=500) if len(calls) == 1 else Response("ok")
 
     httpserver.expect_request("/hook", method="POST").respond_with_handler(flaky)
-    assert deliver(messages(MODEL, "digest"), httpserver.url_for("/hook"), tmp_path / "r.json", backoff=0.01) == "delivered 1 message(s)"
+    assert deliver(messages(MODEL, "digest"), httpserver.url_for("/hook"), tmp_path / "r.json", retry=RetryPolicy(backoff_seconds=0.01)) == "delivered 1 message(s)"
     assert len(calls) == 2
 
 
 def test_a_refusal_fails_clearly_and_records_nothing(httpserver, tmp_path):
     httpserver.expect_request("/hook", method="POST").respond_with_data("invalid_token", status=403)
     with pytest.raises(DeliveryError, match="webhook answered 403: invalid_token"):
-        deliver(messages(MODEL, "digest"), httpserver.url_for("/hook"), tmp_path / "r.json", backoff=0)
+        deliver(messages(MODEL, "digest"), httpserver.url_for("/hook"), tmp_path / "r.json", retry=RetryPolicy(backoff_seconds=0))
     assert not (tmp_path / "r.json").exists()

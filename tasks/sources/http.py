@@ -32,7 +32,9 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from tasks.config import RetryPolicy
 from tasks.errors import SourceError
+from tasks.retry import http_retry
 from tasks.secrets import scrub
 
 USER_AGENT = "social-pulse/0.1 (social listening; +https://example.invalid/social-pulse)"
@@ -94,8 +96,7 @@ class HttpClient:
         *,
         headers: dict[str, str] | None = None,
         timeout: float = 20.0,
-        retries: int = 4,
-        backoff: float = 1.0,
+        retry: RetryPolicy | None = None,
         max_wait_seconds: float = 300.0,
         max_response_bytes: int = 50 * 2**20,
         stats: FetchStats | None = None,
@@ -107,23 +108,15 @@ class HttpClient:
         self.sleep = sleep or (_skip if replay else time.sleep)
         self.max_wait, self.max_bytes = max_wait_seconds, max_response_bytes
         self._not_before = 0.0
-        retry = _CountingRetry(
-            total=retries,
-            backoff_factor=backoff,
-            backoff_jitter=backoff / 2,
-            status_forcelist=(429, 500, 502, 503, 504),
-            allowed_methods=frozenset({"GET", "POST"}),
-            respect_retry_after_header=True,
-            raise_on_status=False,
-        )
-        retry.stats = self.stats
+        retries = http_retry(retry or RetryPolicy(), {"GET", "POST"}, _CountingRetry)
+        retries.stats = self.stats
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})})
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = HTTPAdapter(max_retries=retries)
         if replay is not None:
             from tasks.sources.replay import ReplayAdapter, recordings
 
-            adapter = ReplayAdapter(recordings(replay), retry, self._retry_wait)
+            adapter = ReplayAdapter(recordings(replay), retries, self._retry_wait)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -131,8 +124,8 @@ class HttpClient:
     def for_source(cls, source: Any, stats: FetchStats, headers: dict[str, str] | None = None) -> "HttpClient":
         """The client an API source's settings (tasks.config.ApiSource) ask for."""
         return cls(
-            source.name, source.base_url, headers=headers, timeout=source.timeout_seconds, retries=source.retries,
-            backoff=source.backoff_seconds, max_wait_seconds=source.max_wait_seconds, stats=stats, replay=source.replay,
+            source.name, source.base_url, headers=headers, timeout=source.timeout_seconds, retry=source.retry,
+            max_wait_seconds=source.max_wait_seconds, stats=stats, replay=source.replay,
         )
 
     def _retry_wait(self, seconds: float) -> None:

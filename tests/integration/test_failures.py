@@ -23,7 +23,7 @@ def test_a_failing_source_does_not_take_the_others_down(prefect_server, config_c
     sources["sources"][0]["replay"] = str(tmp_path / "missing-recordings")  # hackernews
     (config_copy / "sources.yaml").write_text(yaml.safe_dump(sources))
     settings = yaml.safe_load((config_copy / "settings.yaml").read_text())
-    settings["listen"]["retries"] = 0
+    settings["retries"]["window"]["retries"] = 0
     (config_copy / "settings.yaml").write_text(yaml.safe_dump(settings))
     monkeypatch.setenv("PULSE_CONFIG", str(config_copy))
 

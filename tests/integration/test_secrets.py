@@ -40,7 +40,7 @@ def test_secrets_echoed_by_apis_reach_no_state_log_artifact_or_file(prefect_serv
     sources = {"sources": [{"name": "masto-live", "kind": "mastodon", "base_url": httpserver.url_for("").rstrip("/"), "hashtags": False, "search": True, "backoff_seconds": 0.01}]}
     (config_copy / "sources.yaml").write_text(yaml.safe_dump(sources))
     settings = yaml.safe_load((config_copy / "settings.yaml").read_text())
-    settings["listen"]["retries"] = 0
+    settings["retries"]["window"]["retries"] = 0
     (config_copy / "settings.yaml").write_text(yaml.safe_dump(settings))
     monkeypatch.setenv("PULSE_CONFIG", str(config_copy))
 

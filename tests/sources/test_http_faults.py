@@ -8,6 +8,7 @@ import time
 import pytest
 from werkzeug import Response
 
+from tasks.config import RetryPolicy
 from tasks.errors import SourceError
 from tasks.sources.http import HttpClient, MalformedPayload
 
@@ -18,7 +19,7 @@ def test_a_stalled_read_ends_at_the_timeout_and_is_retried_not_hung(httpserver):
         return Response("{}", content_type="application/json")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
-    with HttpClient("test", httpserver.url_for(""), timeout=0.3, retries=1, backoff=0.01) as client:
+    with HttpClient("test", httpserver.url_for(""), timeout=0.3, retry=RetryPolicy(retries=1, backoff_seconds=0.01)) as client:
         with pytest.raises(SourceError, match=r"source 'test': GET .*/slow failed: (ReadTimeout|ConnectionError)"):
             client.get_json("/slow")
         assert client.stats.retries == 1, "retried once, then a clear per-source error"
@@ -45,7 +46,7 @@ def test_a_connection_reset_is_a_clear_source_error():
     thread = threading.Thread(target=reset_all, daemon=True)
     thread.start()
     try:
-        with HttpClient("test", f"http://127.0.0.1:{port}", timeout=2, retries=2, backoff=0.01) as client:
+        with HttpClient("test", f"http://127.0.0.1:{port}", timeout=2, retry=RetryPolicy(retries=2, backoff_seconds=0.01)) as client:
             with pytest.raises(SourceError, match="failed: ConnectionError"):
                 client.get_json("/anything")
             assert client.stats.retries >= 2
