@@ -236,7 +236,7 @@ def _polars_regex(patterns: list[str], key: str) -> list[str]:
 class StanceSettings(Strict):
     """When a mention is praise, a complaint or neutral (tasks/stance.py)."""
 
-    praise_margin: float = Field(0.3, ge=0)   # the stance model must prefer praise by this SVM margin
+    praise_margin: float = Field(0.0, ge=0)   # the stance model must prefer praise by this SVM margin (config: chosen by nested CV)
     complaint_cues: list[str] = []            # case-insensitive regexes: sarcasm and complaint markers VADER misses
 
     @field_validator("complaint_cues")

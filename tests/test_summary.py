@@ -144,7 +144,10 @@ def test_authors_can_be_pseudonymised_in_reports(cfg, model, models):
     settings = cfg.settings.summary.model_copy(update={"pseudonymise_authors": True})
     rows = [{"day": date(2026, 11, 17), "text_for_sentiment": t, "sentiment": -0.7, "sentiment_label": "negative", "categories": ["outage_network"], "teams": ["product_ops"], "author_handle": "ann.real.name"}
             for t in ("Halcyon outage, no signal in Leeds since this morning", "Still a Halcyon outage here, no signal in Leeds all afternoon")]
-    scored = stance(_scored(rows), cfg.settings.stance, models.stance)
+    # Both are complaints, given as such: this test is about names. (The stance model,
+    # at the margin chosen on the corpus, calls the second one praise by a hair, one of
+    # the errors behind its held-out praise precision of 0.86; tests/test_stance.py.)
+    scored = _scored(rows).with_columns(pl.lit("complaint").alias("stance"))
     one_voice = TINY.model_copy(update={"min_authors": 1})
     md = render_markdown(build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}), cfg.taxonomy, settings, discovery=one_voice))
     assert "ann.real.name" not in md
