@@ -153,3 +153,22 @@ def test_authors_can_be_pseudonymised_in_reports(cfg, model, models):
     assert "ann.real.name" not in md
     names = set(re.findall(r"author-[0-9a-f]{8}", md))
     assert len(names) == 1, "one author, one stable pseudonym"
+
+
+def test_praise_boxes_hold_no_mention_labelled_negative(cfg, models):
+    """The stance model can hear praise in a complaint ("Still a Halcyon outage here, no
+    signal", margin 0); the weekly report's praise boxes show only what VADER does not read
+    negative, whatever the stance says."""
+    tue = date(2026, 11, 17)
+    rows = [
+        {"day": tue, "text_for_sentiment": t, "sentiment": s, "sentiment_label": label, "stance": "praise", "categories": ["customer_service"], "teams": ["customer_care"], "author_handle": a}
+        for t, s, label, a in (
+            ("Still a Halcyon outage here, no signal in Leeds all afternoon", -0.7, "negative", "ann"),
+            ("Halcyon support sorted my bill in five minutes, thank you Sam!", 0.8, "positive", "bob"),
+        )
+    ]
+    scored = _scored(rows)
+    summary = build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}), cfg.taxonomy, cfg.settings.summary)
+    md = render_markdown(summary)
+    assert "sorted my bill in five minutes" in md
+    assert "no signal in Leeds all afternoon" not in md
