@@ -80,3 +80,14 @@ def models():
     from tasks.routing.router import load_models
 
     return load_models(load_config(CONFIG))
+
+
+def edit_yaml(folder, file, mutate):
+    """Change one YAML file of a copied config folder in place; its path, for messages."""
+    import yaml
+
+    path = folder / file
+    data = yaml.safe_load(path.read_text())
+    mutate(data)
+    path.write_text(yaml.safe_dump(data))
+    return path

@@ -1,9 +1,9 @@
 
 import pytest
-import yaml
 
 from tasks.config import load_config
 from tasks.errors import ConfigError
+from tests.conftest import edit_yaml
 
 
 def test_bundled_config_loads(cfg):
@@ -12,14 +12,6 @@ def test_bundled_config_loads(cfg):
     assert all(s.path.is_file() for s in cfg.sources if s.kind == "file"), "file sources resolve against the config folder"
     assert {s.kind for s in cfg.sources} == {"file", "hackernews", "reddit", "mastodon", "bluesky", "stackexchange", "github", "rss"}
     assert cfg.taxonomy.categories["warranty_repairs"].team == "after_sales"
-
-
-def _break(folder, file, mutate):
-    path = folder / file
-    data = yaml.safe_load(path.read_text())
-    mutate(data)
-    path.write_text(yaml.safe_dump(data))
-    return path
 
 
 @pytest.mark.parametrize(
@@ -38,7 +30,7 @@ def _break(folder, file, mutate):
     ],
 )
 def test_bad_config_names_file_and_key(config_copy, file, mutate, expected):
-    path = _break(config_copy, file, mutate)
+    path = edit_yaml(config_copy, file, mutate)
     with pytest.raises(ConfigError) as err:
         load_config(config_copy)
     message = str(err.value)
@@ -61,7 +53,7 @@ def test_missing_file_and_folder(config_copy, tmp_path):
 
 
 def test_pulse_config_env_points_elsewhere(config_copy, monkeypatch):
-    _break(config_copy, "brands.yaml", lambda d: d["brands"][1].update(name="Brightwave Ltd"))
+    edit_yaml(config_copy, "brands.yaml", lambda d: d["brands"][1].update(name="Brightwave Ltd"))
     monkeypatch.setenv("PULSE_CONFIG", str(config_copy))
     assert load_config().brand("brightwave").name == "Brightwave Ltd"
 
@@ -88,14 +80,14 @@ def test_unknown_brand_and_source_are_named(cfg):
     ],
 )
 def test_patterns_and_phrases_that_would_fail_later_or_match_everything_are_refused(config_copy, file, mutate, expected):
-    path = _break(config_copy, file, mutate)
+    path = edit_yaml(config_copy, file, mutate)
     with pytest.raises(ConfigError) as e:
         load_config(config_copy)
     assert str(e.value).startswith(f"{path}: ") and expected in str(e.value)
 
 
 def test_a_duplicate_brand_id_is_one_short_line(config_copy):
-    path = _break(config_copy, "brands.yaml", lambda d: d["brands"].append(dict(d["brands"][0])))
+    path = edit_yaml(config_copy, "brands.yaml", lambda d: d["brands"].append(dict(d["brands"][0])))
     with pytest.raises(ConfigError) as e:
         load_config(config_copy)
     message = str(e.value)

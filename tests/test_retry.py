@@ -2,21 +2,13 @@
 the connectors' HTTP client, the webhook's delivery and the flows' task retries."""
 
 import pytest
-import yaml
 from werkzeug import Response
 
 from tasks.config import RetryPolicy, load_config
 from tasks.deliver import DeliveryError, deliver
 from tasks.errors import ConfigError
 from tasks.retry import backoff_schedule, http_retry
-
-
-def _edit(folder, file, mutate):
-    path = folder / file
-    data = yaml.safe_load(path.read_text())
-    mutate(data)
-    path.write_text(yaml.safe_dump(data))
-    return path
+from tests.conftest import edit_yaml
 
 
 def _source(cfg, name):
@@ -46,7 +38,7 @@ def test_sources_take_the_http_policy_and_override_its_keys(config_copy):
     def mutate(d):
         d["retries"]["http"] = {"retries": 7, "jitter": 0.1}  # keys left out keep the defaults
 
-    _edit(config_copy, "settings.yaml", mutate)
+    edit_yaml(config_copy, "settings.yaml", mutate)
 
     api = [i for i, s in enumerate(load_config(config_copy).sources) if hasattr(s, "retry")]
     one, other = api[0], api[1]
@@ -55,7 +47,7 @@ def test_sources_take_the_http_policy_and_override_its_keys(config_copy):
         d["sources"][one]["retry"] = {"backoff_seconds": 3.0}
         d["sources"][other]["retries"] = 2  # the key sources had before `retry`
 
-    _edit(config_copy, "sources.yaml", override)
+    edit_yaml(config_copy, "sources.yaml", override)
     cfg = load_config(config_copy)
     first, third = cfg.sources[one], cfg.sources[other]
     assert first.retry == RetryPolicy(retries=7, backoff_seconds=3.0, max_backoff_seconds=120, jitter=0.1)
@@ -77,7 +69,7 @@ def test_sources_take_the_http_policy_and_override_its_keys(config_copy):
     ],
 )
 def test_bad_retry_settings_name_file_and_key(config_copy, file, mutate, expected):
-    path = _edit(config_copy, file, mutate)
+    path = edit_yaml(config_copy, file, mutate)
     with pytest.raises(ConfigError) as err:
         load_config(config_copy)
     assert str(err.value).startswith(str(path)) and expected in str(err.value), str(err.value)
