@@ -12,7 +12,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 
 import ftfy
 import polars as pl
@@ -20,6 +20,7 @@ import polars as pl
 from tasks import extract, schema
 from tasks.config import Brand, CleaningSettings, ParallelSettings
 from tasks.dedup import near_duplicate_groups
+from tasks.language import identifier
 from tasks.parallel import map_distinct
 from tasks.privacy import mask_pii
 from tasks.quarantine import to_quarantine
@@ -196,15 +197,6 @@ def brand_text(texts: pl.Series, brand: Brand, min_chars: int) -> pl.Series:
     return out.scatter(long.arg_true(), pl.Series([extract.brand_passages(t, names) for t in texts.filter(long).to_list()], dtype=pl.String))
 
 
-@lru_cache(maxsize=4)
-def _language_identifier(languages: tuple[str, ...]):
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    ident.set_languages(list(languages))
-    return ident
-
-
 # The identifier reads this much of a text: plenty to tell languages apart (on the
 # benchmark's 45,000 distinct posts 150 and 300 characters gave the same languages), and
 # a long post then costs what a short one does.
@@ -214,12 +206,7 @@ WORD = r"[^\W\d_]{2,}"  # a word of two letters or more, in any script
 
 def _classify_chunk(args: tuple[list[str], str, tuple[str, ...], float]) -> list[str]:
     texts, default, languages, min_confidence = args
-    ident = _language_identifier(languages)
-    out = []
-    for text in texts:
-        lang, prob = ident.classify(text)
-        out.append(lang if prob >= min_confidence else default)
-    return out
+    return [lang if prob >= min_confidence else default for lang, prob in identifier(languages).classify(texts)]
 
 
 def detect_language(
