@@ -113,10 +113,10 @@ def _cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list
     fit = np.arange(n) if n <= settings.fit_texts else np.sort(np.r_[np.arange(settings.fit_texts // 2), np.linspace(settings.fit_texts // 2, n - 1, settings.fit_texts // 2).astype(int)])
     corpus = texts.get_column("text").to_list()
     try:
-        vectorizer.fit([corpus[i] for i in fit])
+        # Where every text fits the model, one pass reads them (fit, then transform, read them twice).
+        tfidf = vectorizer.fit_transform(corpus) if len(fit) == n else vectorizer.fit([corpus[i] for i in fit]).transform(corpus)
     except ValueError:  # no word survives (all stop words)
         return Clusters(texts.with_columns(pl.lit(OTHER).alias("cluster")), np.zeros((n, 1)), None, np.array([]))
-    tfidf = vectorizer.transform(corpus)
     dims = min(settings.dimensions, tfidf.shape[1] - 1, len(fit) - 1)
     if dims >= 2:
         svd = TruncatedSVD(dims, n_iter=settings.svd_iterations, random_state=0).fit(tfidf[fit])

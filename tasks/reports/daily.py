@@ -11,7 +11,7 @@ import polars as pl
 
 from tasks.config import BoardSettings, Brand, DiscoverySettings, SummarySettings, TaxonomyFile
 from tasks.discovery import period_issues, ranked, stored, without_members
-from tasks.emerging import emerging_phrases, negative_phrase_counts
+from tasks.emerging import PhraseCut, emerging_phrases, negative_phrase_counts
 from tasks.privacy import pseudonymise_authors
 from tasks.reports.metrics import category_counts, net_sentiment, praise_by_category
 from tasks.reports.render import template_env
@@ -27,8 +27,8 @@ class DayCounts:
     negative_phrases: pl.DataFrame  # negative_phrase_counts
 
 
-def day_counts(day: pl.DataFrame) -> DayCounts:
-    return DayCounts(day.height, category_counts(day), negative_phrase_counts(day))
+def day_counts(day: pl.DataFrame, cut: PhraseCut | None = None) -> DayCounts:
+    return DayCounts(day.height, category_counts(day), negative_phrase_counts(day, cut=cut))
 
 
 def daily_boards(
@@ -55,18 +55,19 @@ def daily_boards(
     previous: dict | None = None
     ignore = [*brand.terms, brand.name]
 
-    def found(rows: pl.DataFrame, day: date, before: dict | None) -> dict:
-        return stored(period_issues(rows, before, day.isoformat(), discovery, taxonomy, ignore, discovery.min_mentions_day, summary.mask_pii))
+    def found(rows: pl.DataFrame, day: date, before: dict | None, cut: PhraseCut) -> dict:
+        return stored(period_issues(rows, before, day.isoformat(), discovery, taxonomy, ignore, discovery.min_mentions_day, summary.mask_pii, cut=cut))
 
     for day in (first + timedelta(days=i) for i in range((days[-1] - first).days + 1)):
         rows = read_day(day)
-        counts[day] = day_counts(rows)
+        cut = PhraseCut()  # the day's texts cut once for its baseline counts, its issues' labels and its rising phrases
+        counts[day] = day_counts(rows, cut)
         if day == days[0] - timedelta(days=1):
-            previous = read_issues(day) or found(rows, day, None)
+            previous = read_issues(day) or found(rows, day, None, cut)
         if day in days:
             baseline = [counts[day - timedelta(days=i)] for i in range(n, 0, -1)]
-            previous = found(rows, day, previous)
-            yield day, rows, build_board(brand, day, rows, baseline, n, taxonomy, summary, board, previous)
+            previous = found(rows, day, previous, cut)
+            yield day, rows, build_board(brand, day, rows, baseline, n, taxonomy, summary, board, previous, cut)
 
 
 def build_board(
@@ -79,10 +80,11 @@ def build_board(
     summary: SummarySettings,
     board: BoardSettings,
     discovered: dict,
+    cut: PhraseCut | None = None,
 ) -> dict:
     """Plain data for one brand and day; `baseline` counts the `baseline_days` before it
     (fewer where the lake does not go back so far); `discovered` is the day's
-    tasks.discovery.period_issues."""
+    tasks.discovery.period_issues; `cut` the phrases already cut of the day's texts."""
     if summary.pseudonymise_authors:
         today = pseudonymise_authors(today)
     categories: dict[str, int] = {}
@@ -107,7 +109,7 @@ def build_board(
         "discovered": discovered,
         "emerging": emerging_phrases(
             today, baseline_phrases, 1, baseline_days, ignore=[*brand.terms, brand.name],
-            min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift,
+            min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift, cut=cut,
         ),
         "praise": praise[:3],
     }
