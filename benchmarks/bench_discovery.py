@@ -1,11 +1,13 @@
 """Issue discovery over a week of N scored mentions: time and peak memory.
 
-The week is bench_summary.py's (the bundled sample cleaned, routed and scored by the
-pipeline's own functions, then repeated with fresh ids; shared in benchmarks/.data),
+The week is one of bench_summary.py's (--week generated, the default: the `process`
+benchmark's generated week of --n raw mentions, nearly every text distinct, cleaned,
+routed and scored by the pipeline's own functions; or --week sample, the bundled
+sample's scored mentions repeated to --n; shared with bench_summary in benchmarks/.data),
 and discovery runs as the weekly summary runs it: complaints and praise, each followed
 from last week's issues. Measured in a fresh process so peak memory is its own.
 
-    .venv/bin/python benchmarks/bench_discovery.py [--n 1000000] [--repeat 3] [--against main]
+    .venv/bin/python benchmarks/bench_discovery.py [--week generated|sample] [--n 1000000] [--repeat 3] [--against main]
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from bench_summary import WEEK, build_week
+from bench_summary import WEEK, WEEKS
 from common import peak_rss_mb, print_against, run_week_benchmark
 
 
@@ -46,7 +48,7 @@ def measure(folder: Path) -> dict:
 
 
 def main() -> None:
-    result = run_week_benchmark(__file__, __doc__, build_week, measure)
+    result = run_week_benchmark(__file__, __doc__, WEEKS, measure)
     if result is None:
         return
     this = result["this"]

@@ -1,10 +1,20 @@
 """The weekly summary of one brand over a week of N scored mentions: time and peak memory.
 
-Scored mentions are made from the bundled sample (cleaned, routed and scored by the
-pipeline's own functions), then repeated with fresh ids over the week and the four
-weeks before. Each measurement runs in a fresh process so peak memory is its own.
+Two weeks to choose from (--week):
 
-    .venv/bin/python benchmarks/bench_summary.py [--n 1000000] [--repeat 3] [--against main]
+- `generated` (the default): the `process` benchmark's week (benchmarks/bench_process.py:
+  the sample's generator scaled up, every post with a detail of its own, so nearly every
+  text is distinct, as real posts are) of --n raw mentions, cleaned, routed and scored by
+  the pipeline's own functions; one brand's scored mentions are summarised (about 45 % of
+  the raw ones), and the four weeks before are an eighth of the week each, shifted back;
+- `sample`: the bundled sample's scored mentions repeated with fresh ids to --n over the
+  week (and --n/2 over the four weeks before). Its texts are the sample's 2,500 distinct
+  ones over and over, which flatters whatever works per distinct text (issue discovery,
+  phrase cutting): the figures measured before 2026-12-07 were on this week.
+
+Each measurement runs in a fresh process so peak memory is its own.
+
+    .venv/bin/python benchmarks/bench_summary.py [--week generated|sample] [--n 1000000] [--repeat 3] [--against main]
 
 The same week is measured with --against's code (a git ref, default main) in the same
 run, alternating, and the medians are compared: seconds and CPU seconds (on a shared
@@ -24,7 +34,38 @@ from common import peak_rss_mb, print_against, run_week_benchmark, sample_raw
 WEEK = "2026-W47"
 
 
-def build_week(n: int, out: Path) -> None:
+def build_generated_week(n: int, out: Path) -> None:
+    import bench_process
+
+    from tasks.clean import clean_mentions
+    from tasks.config import load_config
+    from tasks.routing.router import load_models, route_and_stance
+    from tasks.score import score_sentiment
+    from tasks.storage import Lake
+
+    cfg = load_config()
+    brand = cfg.brand("halcyon")
+    lake = Lake(out / "lake")
+    bench_process.generate_lake(n, 20261123, lake.root)
+    models = load_models(cfg)
+    days = []
+    for day in bench_process.DAYS:  # a day at a time, as `process` batches them
+        raw = lake.read("raw", brand.id, [day], sources=lake.sources_present(brand.id))
+        clean = clean_mentions(raw, brand, cfg.settings.cleaning, cfg.settings.parallel).mentions
+        days.append(route_and_stance(clean, cfg, models, lambda df: score_sentiment(df, cfg.settings.sentiment, brand.languages)))
+    week = pl.concat(days, how="diagonal_relaxed")
+    before = pl.concat([  # as bench_process's summary stage makes its baseline
+        week.sample(fraction=1 / 8, seed=k).with_columns(
+            (pl.lit(f"w{k}") + pl.col("mention_id")).alias("mention_id"),
+            pl.col("date") - timedelta(weeks=k), pl.col("created_at") - timedelta(weeks=k),
+        )
+        for k in range(1, 5)
+    ])
+    week.write_parquet(out / "week.parquet")
+    before.write_parquet(out / "before.parquet")
+
+
+def build_sample_week(n: int, out: Path) -> None:
     from tasks.clean import clean_mentions
     from tasks.config import load_config
     from tasks.routing.router import load_models, route_and_stance
@@ -44,6 +85,9 @@ def build_week(n: int, out: Path) -> None:
             (pl.lit(first) + pl.duration(days=pl.int_range(rows) % days)).cast(pl.Date).alias("date"),
         )
         reps.write_parquet(out / f"{name}.parquet")
+
+
+WEEKS = {"generated": build_generated_week, "sample": build_sample_week}
 
 
 def measure(folder: Path) -> dict:
@@ -67,7 +111,7 @@ def measure(folder: Path) -> dict:
 
 
 def main() -> None:
-    result = run_week_benchmark(__file__, __doc__, build_week, measure)
+    result = run_week_benchmark(__file__, __doc__, WEEKS, measure)
     if result is None:
         return
     print_against(result, f"weekly summary of {result['this']['mentions']:,} scored mentions")

@@ -94,9 +94,10 @@ def checkout(ref: str, into: Path) -> Path | None:
     return into
 
 
-def run_week_benchmark(script: str, doc: str, build_week, measure, default_n: int = 1_000_000, default_against: str = "main", default_dir: str = "benchmarks/.data") -> dict | None:
-    """The command line the one-week benchmarks share: build a week of --n scored mentions
-    in --dir (unless --reuse), then time `measure(dir)` in a fresh process, --repeat times
+def run_week_benchmark(script: str, doc: str, weeks, measure, default_n: int = 1_000_000, default_against: str = "main", default_dir: str = "benchmarks/.data") -> dict | None:
+    """The command line the one-week benchmarks share: build a week of --n mentions with
+    `weeks[--week]` (a builder, or a dict of named builders, the first the default) in
+    --dir/<week> (unless --reuse), then time `measure(dir)` in a fresh process, --repeat times
     and alternating with the same measure of --against's code (default main), and return
     the median run (by seconds) of each: {"this": ..., "against": ... or None, "runs": n}.
     Under --measure this *is* that fresh process: it prints the JSON and returns None."""
@@ -107,6 +108,9 @@ def run_week_benchmark(script: str, doc: str, build_week, measure, default_n: in
     from pathlib import Path
 
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    weeks = weeks if isinstance(weeks, dict) else {"week": weeks}
+    if len(weeks) > 1:
+        parser.add_argument("--week", choices=list(weeks), default=next(iter(weeks)), help="which week to build (default %(default)s)")
     parser.add_argument("--n", type=int, default=default_n, help=f"mentions in the week (default {default_n:,})")
     parser.add_argument("--dir", type=Path, default=Path(default_dir), help=f"where the generated week is kept (default {default_dir})")
     parser.add_argument("--reuse", action="store_true", help="measure the week already in --dir")
@@ -117,9 +121,12 @@ def run_week_benchmark(script: str, doc: str, build_week, measure, default_n: in
     if args.measure:
         print(json.dumps(measure(args.dir)))
         return None
+    week = getattr(args, "week", next(iter(weeks)))
+    if len(weeks) > 1:
+        args.dir = args.dir / week
     args.dir.mkdir(parents=True, exist_ok=True)
     if not args.reuse:
-        build_week(args.n, args.dir)
+        weeks[week](args.n, args.dir)
     with tempfile.TemporaryDirectory() as tmp:
         code = checkout(args.against, Path(tmp)) if args.against else None
         if args.against and code is None:
