@@ -341,6 +341,7 @@ class DiscoverySettings(Strict):
     svd_iterations: PositiveInt = 5  # of the randomized SVD (scikit-learn's default)
     fit_texts: int = Field(4000, ge=100)  # distinct texts the linkage sees; the rest join the nearest issue
     max_chars: PositiveInt = 1000  # of each text
+    label_texts: PositiveInt = 2000  # an issue of more distinct texts is labelled from a sample of this many (estimated counts)
     max_issues: PositiveInt = 20
     min_mentions_day: PositiveInt = 3
     min_mentions_week: PositiveInt = 8

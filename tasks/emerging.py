@@ -101,6 +101,11 @@ class PhraseCut:
         self._ids = pl.DataFrame(schema={"text": pl.String, "text_id": pl.UInt32})
         self._grams = pl.DataFrame(schema={"text_id": pl.UInt32, "phrase": pl.String, "size": pl.UInt8, "start": pl.UInt32})
 
+    @property
+    def texts_cut(self) -> int:
+        """Distinct texts cut so far."""
+        return self._ids.height
+
     def pairs(self, texts: pl.Series, sizes: tuple[int, ...] = (2, 3), words: int = 150) -> pl.DataFrame:
         """(post, phrase), each pair once, as a cut of `texts` would give: `post` is the
         text's position in `texts`."""

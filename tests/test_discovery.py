@@ -7,6 +7,7 @@ import pytest
 
 from tasks.config import DiscoverySettings
 from tasks.discovery import discover, follow, owner, period_issues, ranked
+from tasks.emerging import PhraseCut
 from tests.test_summary import _scored
 
 ESIM = [
@@ -129,3 +130,23 @@ def test_praise_is_clustered_apart_and_too_few_make_no_issue(cfg):
 def test_owner_is_the_routers_team_else_the_first_listed(columns, expected):
     df = pl.DataFrame(columns)
     assert df.select(owner(df)).item() == expected
+
+
+def test_a_huge_issue_is_labelled_from_a_sample_with_estimated_counts(cfg):
+    # 400 distinct eSIM complaints (each with its own town) and 60 about points: with at
+    # most 50 texts cut per issue, the labels are the same words and the counts estimates.
+    towns = [f"town{i:03d}" for i in range(400)]
+    rows = [(f"{ESIM[i % len(ESIM)]} in {t}", ["product_ops"], []) for i, t in enumerate(towns)]
+    rows += [(f"{POINTS[i % len(POINTS)]} {t}", ["marketing"], []) for i, t in enumerate(towns[:60])]
+    week = _week(rows)
+    whole = discover(week, "complaint", SETTINGS, cfg.taxonomy, ["Halcyon"], min_mentions=3)
+    cut = PhraseCut()
+    sampled = discover(week, "complaint", SETTINGS.model_copy(update={"label_texts": 50}), cfg.taxonomy, ["Halcyon"], min_mentions=3, cut=cut)
+    assert 0 < cut.texts_cut <= 50 * len(sampled) < len(rows), "no issue has more than 50 of its texts cut for its label"
+    assert [i["mentions"] for i in sampled] == [i["mentions"] for i in whole], "sizes are counted, not sampled"
+    assert whole[0]["mentions"] > 100, "the largest issue has more texts than the sample"
+    for w, s in zip(whole, sampled):
+        assert s["phrases"][0]["phrase"] == w["phrases"][0]["phrase"]
+        assert s["phrases"][0]["mentions"] == pytest.approx(w["phrases"][0]["mentions"], rel=0.25)
+    again = discover(week, "complaint", SETTINGS.model_copy(update={"label_texts": 50}), cfg.taxonomy, ["Halcyon"], min_mentions=3)
+    assert [i["phrases"] for i in again] == [i["phrases"] for i in sampled], "the sample is fixed"
