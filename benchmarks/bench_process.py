@@ -349,6 +349,18 @@ def stage_boards() -> dict:
     return {"rows_in": rows_in, "seconds": time.perf_counter() - t0}
 
 
+def weeks_before(week: pl.DataFrame) -> pl.DataFrame:
+    """A baseline for a generated week: the four weeks before it, each an eighth of the
+    week's rows shifted back, with fresh ids (half the week's volume in all)."""
+    return pl.concat([
+        week.sample(fraction=1 / 8, seed=k).with_columns(
+            (pl.lit(f"w{k}") + pl.col("mention_id")).alias("mention_id"),
+            pl.col("date") - timedelta(weeks=k), pl.col("created_at") - timedelta(weeks=k),
+        )
+        for k in range(1, 5)
+    ])
+
+
 def stage_summary() -> dict:
     """The `build-weekly-summary` task's work for every brand. The four weeks before are
     the week's own scored mentions shifted back (half as many, like bench_summary.py),
@@ -360,15 +372,8 @@ def stage_summary() -> dict:
     inputs, per_brand = {}, {}
     for b in cfg.brands:
         week = lake.read_reported(b.id, DAYS)  # as the weekly-summary flow reads it
-        before = pl.concat([
-            week.sample(fraction=1 / 8, seed=k).with_columns(
-                (pl.lit(f"w{k}") + pl.col("mention_id")).alias("mention_id"),
-                pl.col("date") - timedelta(weeks=k), pl.col("created_at") - timedelta(weeks=k),
-            )
-            for k in range(1, 5)
-        ])
         inputs[b.id] = dict(
-            this_week=week, before=before, quarantine=lake.read_quarantine(b.id, DAYS), gates=lake.read_gates(b.id, *WEEK_BOUNDS),
+            this_week=week, before=weeks_before(week), quarantine=lake.read_quarantine(b.id, DAYS), gates=lake.read_gates(b.id, *WEEK_BOUNDS),
             competitor_volume={c: lake.count_rows("scored", c, DAYS) for c in b.competitors},
         )
     t0 = time.perf_counter()

@@ -54,15 +54,8 @@ def build_generated_week(n: int, out: Path) -> None:
         clean = clean_mentions(raw, brand, cfg.settings.cleaning, cfg.settings.parallel).mentions
         days.append(route_and_stance(clean, cfg, models, lambda df: score_sentiment(df, cfg.settings.sentiment, brand.languages)))
     week = pl.concat(days, how="diagonal_relaxed")
-    before = pl.concat([  # as bench_process's summary stage makes its baseline
-        week.sample(fraction=1 / 8, seed=k).with_columns(
-            (pl.lit(f"w{k}") + pl.col("mention_id")).alias("mention_id"),
-            pl.col("date") - timedelta(weeks=k), pl.col("created_at") - timedelta(weeks=k),
-        )
-        for k in range(1, 5)
-    ])
     week.write_parquet(out / "week.parquet")
-    before.write_parquet(out / "before.parquet")
+    bench_process.weeks_before(week).write_parquet(out / "before.parquet")
 
 
 def build_sample_week(n: int, out: Path) -> None:
