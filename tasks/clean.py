@@ -209,18 +209,17 @@ def _classify_chunk(args: tuple[list[str], str, tuple[str, ...], float]) -> list
     return [lang if prob >= min_confidence else default for lang, prob in identifier(languages).classify(texts)]
 
 
-def detect_language(
-    texts: pl.Series, default: str, languages: tuple[str, ...], min_confidence: float = 0.9, parallel: ParallelSettings = ParallelSettings(),
-) -> pl.Series:
+def detect_language(texts: pl.Series, default: str, languages: tuple[str, ...], min_confidence: float = 0.9) -> pl.Series:
     """Language code per text. Short or ambiguous texts get the brand's default language:
     a five-word post in English is often mistaken for Italian, rarely the reverse.
-    Each distinct opening is classified once; many are split across processes."""
+    Each distinct opening is classified once, in this process: compiled
+    (tasks/language.py), identification costs less than starting workers would."""
     sample = texts.str.slice(0, LANGUAGE_SAMPLE_CHARS)
     readable = (sample.str.count_matches(WORD) >= 4).fill_null(False)
     langs = pl.Series("lang", [default] * len(texts), dtype=pl.String)
     if not readable.any():
         return langs
-    return langs.scatter(readable.arg_true(), map_distinct(sample.filter(readable), _classify_chunk, default, languages, min_confidence, parallel=parallel))
+    return langs.scatter(readable.arg_true(), map_distinct(sample.filter(readable), _classify_chunk, default, languages, min_confidence, parallel=ParallelSettings(workers=1)))
 
 
 DETECTABLE = ("en", "es", "fr", "de", "pt", "it", "nl", "sv", "pl", "ja", "zh", "ru", "ar", "tr")
@@ -323,7 +322,7 @@ def clean_mentions(raw: pl.DataFrame, brand: Brand, settings: CleaningSettings, 
     doubtful = (~unknown & ~lang.is_in(list(brand.languages))).fill_null(False)
     ask = unknown | doubtful
     if ask.any():
-        found = detect_language(canonical.filter(ask).get_column("text_for_sentiment"), "", languages, parallel=parallel)
+        found = detect_language(canonical.filter(ask).get_column("text_for_sentiment"), "", languages)
         fallback = pl.select(pl.when(unknown.filter(ask)).then(pl.lit(default_lang)).otherwise(lang.filter(ask))).to_series()
         lang = lang.scatter(ask.arg_true(), pl.select(pl.when(found == "").then(fallback).otherwise(found)).to_series())
     canonical = canonical.with_columns(lang, brand_text(canonical.get_column("text_for_sentiment"), brand, settings.brand_passage_chars))

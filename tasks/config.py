@@ -275,7 +275,8 @@ class SentimentSettings(Strict):
 
 class ParallelSettings(Strict):
     """Pure-Python work per text split across worker processes (tasks/parallel.py):
-    VADER scoring, language identification and text repair alike."""
+    VADER scoring and text repair alike (language identification is compiled and stays
+    in-process)."""
 
     workers: int = Field(0, ge=0)  # processes; 0 = one per core
     min_items: PositiveInt = 5_000  # fewer distinct texts stay in-process: starting workers would cost more than it saves

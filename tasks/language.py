@@ -5,7 +5,8 @@ then scores the features it met with numpy, text by text; that walk was the larg
 single cost of cleaning. Here a batch of texts goes through the same automaton and the
 same naive-Bayes scores in one compiled pass (numba, cached beside this file like the
 router's kernel), and the same normalisation picks the same language with the same
-confidence (a test holds them equal to py3langid's `classify`).
+confidence (a test holds them equal to py3langid's `classify`). Compiled, it is cheap
+enough to run in the calling process: worker processes would cost more than they save.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ import unicodedata
 from functools import lru_cache
 
 import numpy as np
-from numba import njit
 
 
-@njit(cache=True, nogil=True)
-def _scores(data, offsets, nextmove, rowbase, output, table, prior):
+def _scores_py(data, offsets, nextmove, rowbase, output, table, prior):
     """Per text: prior + sum over its distinct features f of log1p(count f) * table[f],
     the features met walking its bytes (py3langid's visit_counts and _sparse_score),
     summed in the order they were first met. A text with no feature gets zeros."""
@@ -85,7 +84,7 @@ class Identifier:
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        scores = _scores(data, offsets, self.nextmove, self.rowbase, self.output, self.table, self.prior)
+        scores = _scores()(data, offsets, self.nextmove, self.rowbase, self.output, self.table, self.prior)
         # py3langid's _decide with norm_probs: the same float32 steps, for the whole batch.
         scores *= (1.0 / np.sqrt(np.maximum(lengths, 1))).astype(np.float32)[:, None]
         np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
@@ -95,6 +94,16 @@ class Identifier:
             scores[:, j] = 0.0
         best = scores.argmax(axis=1)
         return [(self.classes[b], float(s)) for b, s in zip(best.tolist(), scores[np.arange(len(best)), best].tolist())]
+
+
+@lru_cache(maxsize=1)
+def _scores():
+    """The compiled walk, compiled (or read from numba's cache) on first use: a process
+    that never identifies a language, such as a repair or scoring worker, never loads
+    numba (about 200 MB)."""
+    from numba import njit
+
+    return njit(cache=True, nogil=True)(_scores_py)
 
 
 @lru_cache(maxsize=4)
