@@ -38,12 +38,16 @@ def _sample_texts(limit: int = 3000) -> list[str]:
 
 @pytest.mark.parametrize("languages", [tuple(sorted(DETECTABLE)), ("de", "en", "fr")])
 def test_compiled_identifier_agrees_with_py3langid(languages):
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
     ident = identifier(languages)
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    reference.set_languages(list(languages))
     texts = HAND_MADE + _sample_texts()
     assert len(texts) > 300
     fast = ident.classify(texts)
     for text, (lang, conf) in zip(texts, fast):
-        ref_lang, ref_conf = ident.reference.classify(text)
+        ref_lang, ref_conf = reference.classify(text)
         assert lang == ref_lang, text
         assert conf == pytest.approx(ref_conf, abs=1e-5), text
 
