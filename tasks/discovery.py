@@ -212,18 +212,19 @@ def _labels(members: pl.DataFrame, ignore: list[str], top: int = 3, cut: PhraseC
         chosen: list[tuple[dict, set, set]] = []
         for phrase, mentions in group.select("phrase", "mentions").iter_rows():
             words, mine = set(phrase.split()), posts[(cluster[0], phrase)]
+            entry = {"phrase": phrase, "mentions": int(round(mentions))}  # an estimate when the issue was sampled
             # A longer phrase holding a chosen one, in a good part of its posts, says more
             # ("esim activation" for "esim", which is in every post of its issue and
             # would otherwise leave nothing else to say).
             wider = next((k for k, (_, w, p) in enumerate(chosen) if w < words and len(mine & p) >= 0.4 * len(p)), None)
             if wider is not None and not any(words <= w for _, w, _ in chosen):
-                chosen[wider] = ({"phrase": phrase, "mentions": int(round(mentions))}, words, mine)
+                chosen[wider] = (entry, words, mine)
                 continue
             # "esim activation" beside "esim activation failed", or "automated system
             # kept" beside "system kept sending" in the same posts: one of them says it.
             if any(words <= w or w <= words or len(mine & p) >= 0.8 * max(len(mine), len(p)) for _, w, p in chosen):
                 continue
-            chosen.append(({"phrase": phrase, "mentions": int(round(mentions))}, words, mine))
+            chosen.append((entry, words, mine))
             if len(chosen) == top:
                 break
         out[int(cluster[0])] = [c for c, _, _ in chosen]
