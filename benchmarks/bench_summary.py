@@ -8,7 +8,7 @@ Two weeks to choose from (--week):
   the pipeline's own functions; one brand's scored mentions are summarised (about 45 % of
   the raw ones), and the four weeks before are an eighth of the week each, shifted back;
 - `sample`: the bundled sample's scored mentions repeated with fresh ids to --n over the
-  week (and --n/2 over the four weeks before). Its texts are the sample's 2,500 distinct
+  week (and --n/2 over the four weeks before). Its texts are the sample's 3,530 distinct
   ones over and over, which flatters whatever works per distinct text (issue discovery,
   phrase cutting): the figures measured before 2026-12-07 were on this week.
 
