@@ -28,6 +28,7 @@ from tasks.config import DiscoverySettings, TaxonomyFile
 from tasks.emerging import STOPWORDS, PhraseCut
 from tasks.links import safe_url  # http(s) only: no javascript: link in any report
 from tasks.privacy import mask_text
+from tasks.tfidf import Tfidf
 
 OTHER = -1
 NO_TEAM = "customer_care"
@@ -87,7 +88,7 @@ def cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list[
 
 def _cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list[str], method: str | None) -> Clusters:
     from sklearn.decomposition import TruncatedSVD
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
     from sklearn.preprocessing import normalize
 
     texts = (
@@ -100,23 +101,15 @@ def _cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list
     )
     n = texts.height
     brand_words = sorted({w.lower() for term in ignore for w in re.findall(r"[^\W_][\w']*", term)})
-    vectorizer = TfidfVectorizer(
-        token_pattern=r"(?u)\b[^\W_][\w']+\b",  # "4g" and "5g" stay words, and "nächsten" one word
-        ngram_range=(1, 2),
-        min_df=2 if n >= 20 else 1,
-        max_df=0.5 if n >= 20 else 1.0,
-        sublinear_tf=True,
-        stop_words=sorted(ENGLISH_STOP_WORDS | set(STOPWORDS) | set(brand_words)),
-        dtype=np.float32,
-    )
+    stop_words = sorted(ENGLISH_STOP_WORDS | set(STOPWORDS) | set(brand_words))
     # The most copied texts and an even spread of the rest fit the model; all are assigned.
     fit = np.arange(n) if n <= settings.fit_texts else np.sort(np.r_[np.arange(settings.fit_texts // 2), np.linspace(settings.fit_texts // 2, n - 1, settings.fit_texts // 2).astype(int)])
-    corpus = texts.get_column("text").to_list()
+    corpus = texts.get_column("text")
     try:
-        # Where every text fits the model, one pass reads them (fit, then transform, read them twice).
-        tfidf = vectorizer.fit_transform(corpus) if len(fit) == n else vectorizer.fit([corpus[i] for i in fit]).transform(corpus)
+        vectorizer = Tfidf.fit(corpus[fit], stop_words, min_df=2 if n >= 20 else 1, max_df=0.5 if n >= 20 else 1.0)
     except ValueError:  # no word survives (all stop words)
         return Clusters(texts.with_columns(pl.lit(OTHER).alias("cluster")), np.zeros((n, 1)), None, np.array([]))
+    tfidf = vectorizer.transform(corpus)
     dims = min(settings.dimensions, tfidf.shape[1] - 1, len(fit) - 1)
     if dims >= 2:
         svd = TruncatedSVD(dims, n_iter=settings.svd_iterations, random_state=0).fit(tfidf[fit])
@@ -129,12 +122,14 @@ def _cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list
     ids = [c for c in np.unique(labels[fit]) if c != OTHER]
     if ids and len(fit) < n:
         centres = normalize(np.vstack([vectors[fit][labels[fit] == c].mean(axis=0) for c in ids]))
-        rest = np.setdiff1d(np.arange(n), fit)
+        rest = np.ones(n, dtype=bool)
+        rest[fit] = False
+        rest = np.flatnonzero(rest)
         sims = vectors[rest] @ centres.T
         best = sims.argmax(axis=1)
         labels[rest] = np.where(sims[np.arange(len(rest)), best] >= 1 - settings.distance_threshold, np.asarray(ids)[best], OTHER)
     labels = _merge_alike(labels, tfidf, texts.get_column("copies").to_numpy(), settings.match_similarity)
-    return Clusters(texts.with_columns(pl.Series("cluster", labels)), vectors, tfidf, vectorizer.get_feature_names_out())
+    return Clusters(texts.with_columns(pl.Series("cluster", labels)), vectors, tfidf, vectorizer.feature_names)
 
 
 def _merge_alike(labels: np.ndarray, tfidf, copies: np.ndarray, threshold: float) -> np.ndarray:
@@ -145,7 +140,12 @@ def _merge_alike(labels: np.ndarray, tfidf, copies: np.ndarray, threshold: float
     ids = [c for c in np.unique(labels) if c != OTHER]
     if len(ids) < 2:
         return labels
-    centres = normalize(np.vstack([np.asarray(tfidf[labels == c].multiply(copies[labels == c][:, None]).sum(axis=0)) for c in ids]))
+    from scipy.sparse import csr_matrix
+
+    # Each cluster's copies-weighted sum of its rows: one sparse product for all clusters.
+    clustered = np.flatnonzero(labels != OTHER)
+    member = csr_matrix((copies[clustered].astype(np.float32), (np.searchsorted(ids, labels[clustered]), clustered)), shape=(len(ids), len(labels)))
+    centres = normalize((member @ tfidf).toarray())
     sims = centres @ centres.T
     parent = list(range(len(ids)))
 
@@ -231,9 +231,9 @@ def _labels(members: pl.DataFrame, ignore: list[str], top: int = 3, cut: PhraseC
     return out
 
 
-def _quotable(text: str | None) -> bool:
+def quotable(text: pl.Expr) -> pl.Expr:
     """A post a report can quote: a sentence or two, not a fragment or an essay."""
-    return text is not None and 40 <= len(text) <= 400 and len(text.split()) >= 6
+    return text.str.len_chars().is_between(40, 400) & (text.str.count_matches(r"\S+") >= 6)
 
 
 def discover(
@@ -295,8 +295,8 @@ def _describe(members, mine, closeness, found, idx, copies, phrases, mentions, a
     by_closeness = mine.with_columns(pl.Series("closeness", closeness)).sort("closeness", descending=True)
     firsts = members.unique("key", keep="first").select("key", "text_for_sentiment", "source", "author_handle", "url", "date", "author_reach")
     quotes = by_closeness.join(firsts, on="key", how="left", maintain_order="left")
-    quotable = quotes.filter(pl.col("text_for_sentiment").map_elements(_quotable, return_dtype=pl.Boolean))
-    pick = (quotable if not quotable.is_empty() else quotes).head(settings.posts_per_issue)
+    can_quote = quotes.filter(quotable(pl.col("text_for_sentiment")).fill_null(False))
+    pick = (can_quote if not can_quote.is_empty() else quotes).head(settings.posts_per_issue)
     shown = mask_text if mask else (lambda t: t)
     posts = [
         {"text": shown(r["text_for_sentiment"] if len(r["text_for_sentiment"]) <= 400 else r["text_for_sentiment"][:397] + "..."),
@@ -312,7 +312,7 @@ def _describe(members, mine, closeness, found, idx, copies, phrases, mentions, a
         key = cats.item(0, "categories")
         category = {"key": key, "label": taxonomy.categories[key].label, "share": round(100 * cats.item(0, "len") / members.height, 1)} if key in taxonomy.categories else None
     # Word-space centre: the copies-weighted mean TF-IDF row, its 40 heaviest terms.
-    weights = np.asarray(found.tfidf[idx].multiply(copies[:, None]).sum(axis=0)).ravel()
+    weights = np.asarray(found.tfidf[idx].T @ copies).ravel()
     top = np.argsort(-weights)[:40]
     norm = float(np.linalg.norm(weights[top])) or 1.0
     terms = {str(found.terms[i]): round(float(weights[i]) / norm, 4) for i in top if weights[i] > 0}
