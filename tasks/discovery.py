@@ -293,9 +293,14 @@ def discover(
 def _describe(members, mine, closeness, found, idx, copies, phrases, mentions, authors, taxonomy, settings, mask) -> dict:
     # The representative post: nearest the centre among those a report can quote.
     by_closeness = mine.with_columns(pl.Series("closeness", closeness)).sort("closeness", descending=True)
-    firsts = members.unique("key", keep="first").select("key", "text_for_sentiment", "source", "author_handle", "url", "date", "author_reach")
-    quotes = by_closeness.join(firsts, on="key", how="left", maintain_order="left")
-    can_quote = quotes.filter(quotable(pl.col("text_for_sentiment")).fill_null(False))
+    # The nearest few hundred texts nearly always hold the quotes: a week's issue may have
+    # a hundred thousand, and looking at them all only when they do not.
+    for nearest in (by_closeness.head(200), by_closeness):
+        firsts = members.filter(pl.col("key").is_in(nearest.get_column("key").implode())).unique("key", keep="first")
+        quotes = nearest.join(firsts.select("key", "text_for_sentiment", "source", "author_handle", "url", "date", "author_reach"), on="key", how="left", maintain_order="left")
+        can_quote = quotes.filter(quotable(pl.col("text_for_sentiment")).fill_null(False))
+        if can_quote.height >= settings.posts_per_issue or nearest.height == by_closeness.height:
+            break
     pick = (can_quote if not can_quote.is_empty() else quotes).head(settings.posts_per_issue)
     shown = mask_text if mask else (lambda t: t)
     posts = [

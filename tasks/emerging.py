@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from tasks.tfidf import matches
+
 # Short English function words: a phrase may not start or end with one ("the network").
 STOPWORDS = sorted(
     set(
@@ -52,7 +54,7 @@ def _cut(texts: pl.Series, sizes: tuple[int, ...], words: int) -> pl.DataFrame:
     schema = {"post": pl.UInt32, "phrase": pl.String, "size": pl.UInt8, "start": pl.UInt32}
     if texts.is_empty():
         return pl.DataFrame(schema=schema)
-    tok = texts.str.extract_all(WORD_OR_BREAK).list.head(words)
+    tok = matches(texts, WORD_OR_BREAK).list.head(words)
     tokens = (
         # The first `words` tokens of a post: a pasted log or a long blog post should not
         # outweigh a hundred tweets, and it bounds the work.
@@ -125,7 +127,8 @@ class PhraseCut:
     def posts(self, df: pl.DataFrame, text: str = "text_norm", sizes: tuple[int, ...] = (2, 3)) -> tuple[pl.DataFrame, pl.DataFrame]:
         """`df`'s distinct texts as (post, copies), and their (post, phrase) pairs: a
         phrase's mentions are the copies of the posts using it."""
-        distinct = df.group_by(pl.col(text).alias("text")).agg(pl.len().cast(pl.UInt32).alias("copies")).sort("text", nulls_last=True)
+        # In order of first use: deterministic, without sorting a week of long strings.
+        distinct = df.group_by(pl.col(text).alias("text"), maintain_order=True).agg(pl.len().cast(pl.UInt32).alias("copies"))
         distinct = distinct.with_row_index("post")
         return distinct.select("post", "copies"), self.pairs(distinct.get_column("text"), sizes)
 
