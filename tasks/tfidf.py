@@ -83,6 +83,8 @@ class Tfidf:
         from sklearn.preprocessing import normalize
 
         idf = self.vocabulary.get_column("idf").to_numpy()
+        if texts.is_empty():
+            return csr_matrix((0, self.vocabulary.height), dtype=np.float32)
         parts = []
         for start in range(0, max(len(texts), 1), CHUNK):
             chunk = texts.slice(start, CHUNK)

@@ -46,6 +46,7 @@ def test_rows_of_unit_length_or_zero_and_chunks_agree(monkeypatch):
     assert np.allclose(norms[[0, 1, 2, 3, 4, 5, 6]], 1) and np.all(norms[[7, 8, 9]] == 0)
     monkeypatch.setattr("tasks.tfidf.CHUNK", 3)
     np.testing.assert_allclose(model.transform(pl.Series(TEXTS)).toarray(), whole)
+    assert model.transform(pl.Series([], dtype=pl.String)).shape == (0, model.vocabulary.height)
 
 
 def test_nothing_left_is_an_error():
