@@ -387,26 +387,17 @@ def ranked(issues: list[dict]) -> list[dict]:
     return sorted((i for i in issues if i["status"] != "resolved"), key=lambda i: (-i["mentions"] * boost.get(i["status"], 1.0), i["id"]))
 
 
-def found_issues(
-    rows: pl.DataFrame, settings: DiscoverySettings, taxonomy: TaxonomyFile, ignore: list[str], min_mentions: int, mask: bool,
-    cut: PhraseCut | None = None,
-) -> dict:
-    """A period's complaints and praise discovered, not yet followed (`follow_period`)."""
-    return {key: discover(rows, stance, settings, taxonomy, ignore, min_mentions, mask, cut=cut) for key, stance in (("issues", "complaint"), ("praise", "praise"))}
-
-
-def follow_period(found: dict, previous: dict | None, period: str, settings: DiscoverySettings) -> dict:
-    """found_issues followed from the period before: what the lake keeps per day or week."""
-    previous = previous or {}
-    return {"period": period, **{key: follow(found[key], previous.get(key, []), period, settings) for key in ("issues", "praise")}}
-
-
 def period_issues(
     rows: pl.DataFrame, previous: dict | None, period: str, settings: DiscoverySettings, taxonomy: TaxonomyFile, ignore: list[str], min_mentions: int, mask: bool,
     cut: PhraseCut | None = None,
 ) -> dict:
-    """A period's followed complaints and praise."""
-    return follow_period(found_issues(rows, settings, taxonomy, ignore, min_mentions, mask, cut=cut), previous, period, settings)
+    """A period's followed complaints and praise: what the lake keeps per day or week."""
+    previous = previous or {}
+    return {
+        "period": period,
+        "issues": follow(discover(rows, "complaint", settings, taxonomy, ignore, min_mentions, mask, cut=cut), previous.get("issues", []), period, settings),
+        "praise": follow(discover(rows, "praise", settings, taxonomy, ignore, min_mentions, mask, cut=cut), previous.get("praise", []), period, settings),
+    }
 
 
 def without_members(issue: dict) -> dict:

@@ -3,7 +3,6 @@ the words customers use and the phrases that are new against the recent baseline
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable, Iterator
@@ -11,7 +10,7 @@ from typing import Callable, Iterator
 import polars as pl
 
 from tasks.config import BoardSettings, Brand, DiscoverySettings, SummarySettings, TaxonomyFile
-from tasks.discovery import follow_period, found_issues, ranked, stored, without_members
+from tasks.discovery import period_issues, ranked, stored, without_members
 from tasks.emerging import PhraseCut, emerging_phrases, negative_phrase_counts
 from tasks.privacy import pseudonymise_authors
 from tasks.reports.metrics import category_counts, net_sentiment, praise_by_category
@@ -53,30 +52,22 @@ def daily_boards(
     discovery = discovery or DiscoverySettings()
     counts: dict[date, DayCounts] = {}
     first = days[0] - timedelta(days=n)
-    the_day_before = days[0] - timedelta(days=1)
     previous: dict | None = None
     ignore = [*brand.terms, brand.name]
-    span = [first + timedelta(days=i) for i in range((days[-1] - first).days + 1)]
-    # One day's discovery runs on a second thread while the board of the day before is
-    # built and the next day read and counted: most of both is polars, numpy and SciPy,
-    # which leave the interpreter's lock. Issues are followed in day order.
-    pending: list[tuple[date, pl.DataFrame, PhraseCut, object]] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="discover") as pool:
-        for day in span:
-            rows = read_day(day)
-            cut = PhraseCut()  # the day's texts cut once for its baseline counts, its issues' labels and its rising phrases
-            counts[day] = day_counts(rows, cut)
-            if day == the_day_before:
-                previous = read_issues(day)
-            if day in days or (day == the_day_before and previous is None):
-                args = (rows, discovery, taxonomy, ignore, discovery.min_mentions_day, summary.mask_pii)
-                pending.append((day, rows, cut, pool.submit(found_issues, *args, cut=cut)))
-            while len(pending) > 1 or (pending and day == span[-1]):
-                done, rows_done, cut_done, future = pending.pop(0)
-                previous = stored(follow_period(future.result(), previous if done in days else None, done.isoformat(), discovery))
-                if done in days:
-                    baseline = [counts[done - timedelta(days=i)] for i in range(n, 0, -1)]
-                    yield done, rows_done, build_board(brand, done, rows_done, baseline, n, taxonomy, summary, board, previous, cut_done)
+
+    def found(rows: pl.DataFrame, day: date, before: dict | None, cut: PhraseCut) -> dict:
+        return stored(period_issues(rows, before, day.isoformat(), discovery, taxonomy, ignore, discovery.min_mentions_day, summary.mask_pii, cut=cut))
+
+    for day in (first + timedelta(days=i) for i in range((days[-1] - first).days + 1)):
+        rows = read_day(day)
+        cut = PhraseCut()  # the day's texts cut once for its baseline counts, its issues' labels and its rising phrases
+        counts[day] = day_counts(rows, cut)
+        if day == days[0] - timedelta(days=1):
+            previous = read_issues(day) or found(rows, day, None, cut)
+        if day in days:
+            baseline = [counts[day - timedelta(days=i)] for i in range(n, 0, -1)]
+            previous = found(rows, day, previous, cut)
+            yield day, rows, build_board(brand, day, rows, baseline, n, taxonomy, summary, board, previous, cut)
 
 
 def build_board(
