@@ -150,3 +150,23 @@ def test_a_huge_issue_is_labelled_from_a_sample_with_estimated_counts(cfg):
         assert s["phrases"][0]["mentions"] == pytest.approx(w["phrases"][0]["mentions"], rel=0.25)
     again = discover(week, "complaint", SETTINGS.model_copy(update={"label_texts": 50}), cfg.taxonomy, ["Halcyon"], min_mentions=3)
     assert [i["phrases"] for i in again] == [i["phrases"] for i in sampled], "the sample is fixed"
+
+
+PRAISE = [
+    "Priya in Halcyon support sorted my eSIM in ten minutes, brilliant service from Priya",
+    "Shout out to Priya at Halcyon support, sorted my eSIM in minutes",
+    "Priya from Halcyon support was brilliant, eSIM sorted in ten minutes",
+    "Huge thanks to Priya in Halcyon support for sorting my eSIM so quickly",
+]
+
+
+def test_the_daily_board_lists_the_days_praise_issues(cfg):
+    from tasks.reports.daily import build_board, render_board
+
+    rows = pl.concat([_two_issues(), _week([(t, ["hr"], []) for t in PRAISE], stance="praise")])
+    found = period_issues(rows, None, "2026-11-17", SETTINGS, cfg.taxonomy, ["Halcyon"], 3, True)
+    board = build_board(cfg.brand("halcyon"), date(2026, 11, 17), rows, [], 14, cfg.taxonomy, cfg.settings.summary, cfg.settings.board, found)
+    assert [i["mentions"] for i in board["praise_issues"]] == [4] and board["praise_issues"][0]["team"] == "hr"
+    text = render_board(board)
+    praise_section = text[text.index("## Praise to pass on"):]
+    assert board["praise_issues"][0]["label"] in praise_section and "4 mentions, HR, new" in praise_section

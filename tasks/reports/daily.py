@@ -112,6 +112,7 @@ def build_board(
             min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift, cut=cut,
         ),
         "praise": praise[:3],
+        "praise_issues": [without_members(i) for i in ranked(discovered["praise"])[: board.top_issues]],
     }
 
 
