@@ -329,7 +329,7 @@ def stage_validate() -> dict:
 def stage_boards() -> dict:
     """The `issue-board` task's work for every brand (reading each day included), without
     its Prefect artifact."""
-    from tasks.reports.daily import daily_boards, render_board
+    from tasks.reports.daily import daily_boards, kept_counts, render_board
     from tasks.storage import write_text
 
     cfg, lake = _pipeline()
@@ -341,7 +341,7 @@ def stage_boards() -> dict:
         def read_issues(day, b=b):
             return lake.read_issues(b.id, day.isoformat())
 
-        for day, rows, model in daily_boards(read_day, b, DAYS, cfg.taxonomy, cfg.settings.summary, cfg.settings.board, cfg.settings.discovery, read_issues):
+        for day, rows, model in daily_boards(read_day, b, DAYS, cfg.taxonomy, cfg.settings.summary, cfg.settings.board, cfg.settings.discovery, read_issues, *kept_counts(lake, b.id)):
             lake.write_issues(b.id, day.isoformat(), model.pop("discovered"))
             write_text(render_board(model), lake.board_dir(b.id, day) / "board.md")
             write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", lake.board_dir(b.id, day) / "board.json")

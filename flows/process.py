@@ -22,7 +22,7 @@ from flows.orchestration import (
     IO_RETRIES, artifact_key, markdown_artifact, process_run_name, publish_gate, publish_stages, resolve, retrying, scheduled_time, task_run_label,
     task_runner,
 )
-from tasks.reports.daily import daily_boards, render_board
+from tasks.reports.daily import daily_boards, kept_counts, render_board
 from tasks.calendar import date_range, day_bounds
 from tasks.config import Brand, Config
 from tasks.ranges import check_days
@@ -85,7 +85,8 @@ def issue_boards(cfg: Config, lake: Lake, brand: Brand, days: list[date]) -> dic
     def read_issues(day: date) -> dict | None:
         return lake.read_issues(brand.id, day.isoformat())
 
-    for day, _, model in daily_boards(read_day, brand, days, cfg.taxonomy, cfg.settings.summary, cfg.settings.board, cfg.settings.discovery, read_issues):
+    read_counts, write_counts = kept_counts(lake, brand.id)
+    for day, _, model in daily_boards(read_day, brand, days, cfg.taxonomy, cfg.settings.summary, cfg.settings.board, cfg.settings.discovery, read_issues, read_counts, write_counts):
         lake.write_issues(brand.id, day.isoformat(), model.pop("discovered"))
         out = lake.board_dir(brand.id, day)
         markdown = render_board(model)

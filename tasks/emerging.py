@@ -146,6 +146,11 @@ def negative_phrase_counts(df: pl.DataFrame, cut: PhraseCut | None = None) -> pl
     return phrase_counts(df.filter(pl.col("sentiment_label") == "negative"), cut=cut)
 
 
+def summed_counts(counts: list[pl.DataFrame]) -> pl.DataFrame:
+    """negative_phrase_counts of disjoint periods (days) as one period's."""
+    return pl.concat(counts).group_by("phrase").agg(pl.col("mentions").sum())
+
+
 def emerging_phrases(
     current: pl.DataFrame,
     baseline: pl.DataFrame,

@@ -6,6 +6,8 @@
     <root>/quarantine/stage=<st>/brand=<b>/[source=<s>/]date=<d|__HIVE_DEFAULT_PARTITION__>/part.parquet
     <root>/reports/brand=<b>/week=<YYYY-Www>/summary.{md,html,json}
     <root>/reports/brand=<b>/day=<YYYY-MM-DD>/board.{md,json}
+    <root>/issues/brand=<b>/{day=<d>,week=<YYYY-Www>}/issues.json (discovered issues)
+    <root>/issues/brand=<b>/day=<d>/{counts.json,phrases.parquet} (a day's counts for later baselines)
     <root>/state/cursors/source=<s>/brand=<b>.json
     <root>/quality/suite=<raw|clean|scored>/[source=<s>/]brand=<b>/<start>--<end>.json
 
@@ -24,6 +26,7 @@ fixed so the same input gives byte-identical files.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import logging
 import os
@@ -249,6 +252,33 @@ class Lake:
 
     def write_issues(self, brand: str, period: str, issues: dict) -> None:
         write_text(json.dumps(issues, ensure_ascii=False, default=str) + "\n", self.issues_path(brand, period))
+
+    def _scored_stamp(self, brand: str, day: date) -> str:
+        """What says a day's scored partition is the one some counts were made from: a
+        hash of its bytes (the same rows give the same file, so the same hash)."""
+        path = self.partition("scored", brand, day)
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+    def write_day_counts(self, brand: str, day: date, counts: dict, phrases: pl.DataFrame, version: int) -> None:
+        """A day's counts (`counts`: plain JSON) and its negative phrase counts, beside its
+        issues, stamped with the scored partition they were counted from."""
+        stamp = self._scored_stamp(brand, day)
+        folder = self.issues_path(brand, day.isoformat()).parent
+        write_parquet(phrases.sort("phrase"), folder / "phrases.parquet")
+        # Written last: its stamp vouches for the phrases written before it.
+        write_text(json.dumps({"version": version, "scored": stamp, **counts}, sort_keys=True) + "\n", folder / "counts.json")
+
+    def read_day_counts(self, brand: str, day: date, version: int) -> tuple[dict, pl.DataFrame] | None:
+        """write_day_counts' counts and phrases, or None when there are none, they are of
+        another version, or the day's scored partition has changed since."""
+        folder = self.issues_path(brand, day.isoformat()).parent
+        try:
+            meta = json.loads((folder / "counts.json").read_text(encoding="utf-8"))
+            if meta.get("version") != version or meta.get("scored") != self._scored_stamp(brand, day):
+                return None
+            return meta, read_parquet(folder / "phrases.parquet")
+        except (OSError, ValueError, CorruptPartition, StorageError):  # none, or damaged: counted again
+            return None
 
     def delivery_receipt(self, brand: str, week: str) -> Path:
         return self.root / "state" / "deliveries" / f"brand={_safe(brand)}" / f"week={_safe(week)}.json"

@@ -11,7 +11,7 @@ import polars as pl
 
 from tasks.config import BoardSettings, Brand, DiscoverySettings, SummarySettings, TaxonomyFile
 from tasks.discovery import period_issues, ranked, stored, without_members
-from tasks.emerging import PhraseCut, emerging_phrases, negative_phrase_counts
+from tasks.emerging import PhraseCut, emerging_phrases, negative_phrase_counts, summed_counts
 from tasks.privacy import pseudonymise_authors
 from tasks.reports.metrics import category_counts, net_sentiment, praise_by_category
 from tasks.reports.render import template_env
@@ -27,8 +27,29 @@ class DayCounts:
     negative_phrases: pl.DataFrame  # negative_phrase_counts
 
 
+# Bump when what a day's counts hold or how phrases are cut changes: kept counts of
+# another version are counted again.
+COUNTS_VERSION = 1
+
+
 def day_counts(day: pl.DataFrame, cut: PhraseCut | None = None) -> DayCounts:
     return DayCounts(day.height, category_counts(day), negative_phrase_counts(day, cut=cut))
+
+
+def kept_counts(lake, brand: str) -> tuple[Callable[[date], DayCounts | None], Callable[[date, DayCounts], None]]:
+    """Read and write a brand's day counts in `lake` (tasks.storage.Lake): a board's
+    baseline days, and the weekly summary's baseline weeks, are then read from their
+    counts instead of cut into phrases again, as long as their scored partitions are
+    the ones counted."""
+
+    def read(day: date) -> DayCounts | None:
+        found = lake.read_day_counts(brand, day, COUNTS_VERSION)
+        return None if found is None else DayCounts(found[0]["volume"], found[0]["categories"], found[1])
+
+    def write(day: date, counts: DayCounts) -> None:
+        lake.write_day_counts(brand, day, {"volume": counts.volume, "categories": counts.categories}, counts.negative_phrases, COUNTS_VERSION)
+
+    return read, write
 
 
 def daily_boards(
@@ -40,6 +61,8 @@ def daily_boards(
     board: BoardSettings,
     discovery: DiscoverySettings | None = None,
     read_issues: Callable[[date], dict | None] = lambda day: None,
+    read_counts: Callable[[date], DayCounts | None] = lambda day: None,
+    write_counts: Callable[[date, DayCounts], None] = lambda day, counts: None,
 ) -> Iterator[tuple[date, pl.DataFrame, dict]]:
     """(day, its scored rows, its board) for each of `days`, in order. `read_day` gives a
     day's scored rows; each day, and each of the `board.baseline_days` before the first,
@@ -47,7 +70,9 @@ def daily_boards(
 
     Each board's `discovered` holds the day's issues as the lake keeps them (the flow
     writes them beside the board): each followed from the day before, whose issues
-    `read_issues` gives from the lake or, when it has none, are discovered here."""
+    `read_issues` gives from the lake or, when it has none, are discovered here.
+    A day before `days` whose counts `read_counts` gives is not read at all; counts
+    made here go to `write_counts` (kept_counts)."""
     n = board.baseline_days
     discovery = discovery or DiscoverySettings()
     counts: dict[date, DayCounts] = {}
@@ -59,11 +84,18 @@ def daily_boards(
         return stored(period_issues(rows, before, day.isoformat(), discovery, taxonomy, ignore, discovery.min_mentions_day, summary.mask_pii, cut=cut))
 
     for day in (first + timedelta(days=i) for i in range((days[-1] - first).days + 1)):
+        the_day_before = day == days[0] - timedelta(days=1)
+        if the_day_before:
+            previous = read_issues(day)
+        if day < days[0] and (previous is not None or not the_day_before) and (known := read_counts(day)) is not None:
+            counts[day] = known
+            continue
         rows = read_day(day)
         cut = PhraseCut()  # the day's texts cut once for its baseline counts, its issues' labels and its rising phrases
         counts[day] = day_counts(rows, cut)
-        if day == days[0] - timedelta(days=1):
-            previous = read_issues(day) or found(rows, day, None, cut)
+        write_counts(day, counts[day])
+        if the_day_before and previous is None:
+            previous = found(rows, day, None, cut)
         if day in days:
             baseline = [counts[day - timedelta(days=i)] for i in range(n, 0, -1)]
             previous = found(rows, day, previous, cut)
@@ -93,7 +125,7 @@ def build_board(
             categories[key] = categories.get(key, 0) + n
     per_day = {k: n / max(baseline_days, 1) for k, n in categories.items()}
     phrases = [d.negative_phrases for d in baseline]
-    baseline_phrases = pl.concat(phrases).group_by("phrase").agg(pl.col("mentions").sum()) if phrases else negative_phrase_counts(today.clear())
+    baseline_phrases = summed_counts(phrases) if phrases else negative_phrase_counts(today.clear())
     praise = praise_by_category(today, per_day, taxonomy, summary)
     return {
         "brand": brand.id,
