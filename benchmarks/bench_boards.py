@@ -31,7 +31,7 @@ def main() -> None:
     os.environ["PULSE_DATA_DIR"] = str(args.lake)
 
     from tasks.config import load_config
-    from tasks.reports.daily import daily_boards, kept_counts
+    from tasks.reports.daily import lake_boards
     from tasks.storage import Lake
 
     cfg, lake = load_config(), Lake(args.lake)
@@ -39,9 +39,7 @@ def main() -> None:
     def boards(days: list[date], keep: bool) -> float:
         t0 = time.perf_counter()
         for b in cfg.brands:
-            kept = kept_counts(lake, b.id) if keep else ()
-            for day, _, model in daily_boards(lambda d, b=b: lake.read_reported(b.id, [d]), b, days, cfg.taxonomy, cfg.settings.summary,
-                                              cfg.settings.board, cfg.settings.discovery, lambda d, b=b: lake.read_issues(b.id, d.isoformat()), *kept):
+            for day, _, model in lake_boards(lake, b, days, cfg, keep_counts=keep):
                 lake.write_issues(b.id, day.isoformat(), model.pop("discovered"))
         return time.perf_counter() - t0
 

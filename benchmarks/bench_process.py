@@ -329,19 +329,13 @@ def stage_validate() -> dict:
 def stage_boards() -> dict:
     """The `issue-board` task's work for every brand (reading each day included), without
     its Prefect artifact."""
-    from tasks.reports.daily import daily_boards, kept_counts, render_board
+    from tasks.reports.daily import lake_boards, render_board
     from tasks.storage import write_text
 
     cfg, lake = _pipeline()
     rows_in, t0 = 0, time.perf_counter()
     for b in cfg.brands:
-        def read_day(day, b=b):
-            return lake.read_reported(b.id, [day])
-
-        def read_issues(day, b=b):
-            return lake.read_issues(b.id, day.isoformat())
-
-        for day, rows, model in daily_boards(read_day, b, DAYS, cfg.taxonomy, cfg.settings.summary, cfg.settings.board, cfg.settings.discovery, read_issues, *kept_counts(lake, b.id)):
+        for day, rows, model in lake_boards(lake, b, DAYS, cfg):
             lake.write_issues(b.id, day.isoformat(), model.pop("discovered"))
             write_text(render_board(model), lake.board_dir(b.id, day) / "board.md")
             write_text(json.dumps(model, indent=2, ensure_ascii=False, default=str) + "\n", lake.board_dir(b.id, day) / "board.json")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -22,7 +21,7 @@ from flows.orchestration import (
     IO_RETRIES, artifact_key, markdown_artifact, process_run_name, publish_gate, publish_stages, resolve, retrying, scheduled_time, task_run_label,
     task_runner,
 )
-from tasks.reports.daily import daily_boards, kept_counts, render_board
+from tasks.reports.daily import lake_boards, render_board
 from tasks.calendar import date_range, day_bounds
 from tasks.config import Brand, Config
 from tasks.ranges import check_days
@@ -78,15 +77,7 @@ def issue_boards(cfg: Config, lake: Lake, brand: Brand, days: list[date]) -> dic
     """A board per day, each compared with the days before it; the last day's board is
     also the brand's `issue-board-<brand>` artifact."""
     paths = {}
-
-    def read_day(day: date) -> pl.DataFrame:
-        return lake.read_reported(brand.id, [day])
-
-    def read_issues(day: date) -> dict | None:
-        return lake.read_issues(brand.id, day.isoformat())
-
-    read_counts, write_counts = kept_counts(lake, brand.id)
-    for day, _, model in daily_boards(read_day, brand, days, cfg.taxonomy, cfg.settings.summary, cfg.settings.board, cfg.settings.discovery, read_issues, read_counts, write_counts):
+    for day, _, model in lake_boards(lake, brand, days, cfg):
         lake.write_issues(brand.id, day.isoformat(), model.pop("discovered"))
         out = lake.board_dir(brand.id, day)
         markdown = render_board(model)

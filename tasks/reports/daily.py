@@ -52,6 +52,17 @@ def kept_counts(lake, brand: str) -> tuple[Callable[[date], DayCounts | None], C
     return read, write
 
 
+def lake_boards(lake, brand: Brand, days: list[date], cfg, keep_counts: bool = True) -> Iterator[tuple[date, pl.DataFrame, dict]]:
+    """daily_boards over a lake (tasks.storage.Lake) with a config (tasks.config.Config):
+    each day's scored rows, the day before's issues and, with `keep_counts`, the kept day
+    counts read from it (and written to it)."""
+    kept = kept_counts(lake, brand.id) if keep_counts else ()
+    return daily_boards(
+        lambda day: lake.read_reported(brand.id, [day]), brand, days, cfg.taxonomy, cfg.settings.summary, cfg.settings.board,
+        cfg.settings.discovery, lambda day: lake.read_issues(brand.id, day.isoformat()), *kept,
+    )
+
+
 def daily_boards(
     read_day: Callable[[date], pl.DataFrame],
     brand: Brand,
@@ -87,7 +98,8 @@ def daily_boards(
         the_day_before = day == days[0] - timedelta(days=1)
         if the_day_before:
             previous = read_issues(day)
-        if day < days[0] and (previous is not None or not the_day_before) and (known := read_counts(day)) is not None:
+        rows_needed = day >= days[0] or (the_day_before and previous is None)  # for a board, or to discover the day before
+        if not rows_needed and (known := read_counts(day)) is not None:
             counts[day] = known
             continue
         rows = read_day(day)
