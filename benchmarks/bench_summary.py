@@ -14,7 +14,12 @@ Two weeks to choose from (--week):
 
 Each measurement runs in a fresh process so peak memory is its own.
 
-    .venv/bin/python benchmarks/bench_summary.py [--week generated|sample] [--n 1000000] [--repeat 3] [--against main]
+    .venv/bin/python benchmarks/bench_summary.py [--week generated|sample] [--n 1000000] [--repeat 3] [--against main] [--cut-counts]
+
+As the weekly-summary flow does, the summary is given the negative phrase counts the
+daily runs kept for each day of the week and of its baseline (made before the clock
+starts); --cut-counts measures it cutting them itself, as it does when a day was never
+counted (or the code measured takes no kept counts).
 
 The same week is measured with --against's code (a git ref, default main) in the same
 run, alternating, and the medians are compared: seconds and CPU seconds (on a shared
@@ -93,21 +98,47 @@ def measure(folder: Path) -> dict:
 
     # Read as the weekly-summary flow reads the lake: without the columns it never shows.
     this_week, before = (pl.scan_parquet(folder / f"{name}.parquet").drop(NOT_REPORTED).collect() for name in ("week", "before"))
+    # And with the phrase counts the daily boards kept of each day (summed, they are the
+    # period's), as the flow passes them, when the code measured takes them.
+    kept = _kept_counts(build_summary, this_week, before)
     t0, c0 = time.perf_counter(), time.process_time()
     model = build_summary(
         cfg.brand("halcyon"), WEEK, this_week, before, {"brightwave": 250_000}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}),
-        cfg.taxonomy, cfg.settings.summary,
+        cfg.taxonomy, cfg.settings.summary, **kept,
     )
     render_markdown(model), render_html(model)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return {"mentions": this_week.height, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mb": peak_rss_mb()}
+    return {"mentions": this_week.height, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mb": peak_rss_mb(), "kept_counts": sorted(kept)}
+
+
+def _kept_counts(build_summary, this_week: pl.DataFrame, before: pl.DataFrame) -> dict:
+    """The kept phrase counts `build_summary` takes (none before 2026-12-07), made outside
+    the time measured: the daily runs counted them. --cut-counts: none, cut in the summary."""
+    import inspect
+    import os
+
+    from tasks.emerging import negative_phrase_counts
+
+    takes = inspect.signature(build_summary).parameters
+    if os.environ.get("BENCH_CUT_COUNTS"):
+        return {}
+    return {k: negative_phrase_counts(rows) for k, rows in (("baseline_phrases", before), ("week_phrases", this_week)) if k in takes}
 
 
 def main() -> None:
+    import os
+    import sys
+
+    if "--cut-counts" in sys.argv:  # passed to the measuring processes by the environment
+        sys.argv.remove("--cut-counts")
+        os.environ["BENCH_CUT_COUNTS"] = "1"
     result = run_week_benchmark(__file__, __doc__, WEEKS, measure)
     if result is None:
         return
     print_against(result, f"weekly summary of {result['this']['mentions']:,} scored mentions")
+    for name, r in (("this checkout", result["this"]), (result["against_ref"], result["against"])):
+        if r is not None:
+            print(f"  {name}: phrase counts kept by the daily runs: {', '.join(r.get('kept_counts') or []) or 'none (cut in the summary)'}")
 
 
 if __name__ == "__main__":

@@ -17,12 +17,12 @@ from tasks.calendar import day_bounds, days_before, parse_week, week_before, wee
 from tasks.config import Config
 from tasks.deliver import deliver, messages
 from tasks.discovery import period_issues, stored
-from tasks.emerging import PhraseCut, summed_counts
+from tasks.emerging import PhraseCut
 from tasks.spikes import spike_events
 from tasks.stages import StageStats
 from tasks.storage import Lake, lake_path, shown, write_text
 from tasks.reports.render import render_html, render_markdown, render_quality_html
-from tasks.reports.daily import kept_counts
+from tasks.reports.daily import kept_phrase_counts
 from tasks.reports.weekly import build_summary
 
 
@@ -34,11 +34,6 @@ def build_report(cfg: Config, lake: Lake, brand_id: str, week: str) -> tuple[Sta
     this_week = lake.read_reported(brand.id, days)
     baseline_days = days_before(week, cfg.settings.summary.baseline_weeks)
     before = lake.read_reported(brand.id, baseline_days)
-    # The baseline's phrases as the daily boards counted them, when every day's are kept
-    # (and still of its scored partition); else cut from `before`.
-    read_counts, _ = kept_counts(lake, brand.id)
-    kept = [read_counts(day) for day in baseline_days]
-    baseline_phrases = summed_counts([k.negative_phrases for k in kept]) if kept and all(k is not None for k in kept) else None
     phrases = PhraseCut()  # the week's texts cut into phrases once: for the issues' labels and the emerging phrases
     discovered = week_issues(cfg, lake, brand, week, this_week, before, phrases)
     gates = lake.read_gates(brand.id, *day_bounds(days[0], days[-1]))
@@ -56,7 +51,9 @@ def build_report(cfg: Config, lake: Lake, brand_id: str, week: str) -> tuple[Sta
         discovered=discovered,
         brand_names={b.id: b.name for b in cfg.brands},
         phrases=phrases,
-        baseline_phrases=baseline_phrases,
+        # The phrases as the daily boards counted them, when they kept every day's.
+        baseline_phrases=kept_phrase_counts(lake, brand.id, baseline_days),
+        week_phrases=kept_phrase_counts(lake, brand.id, days),
     )
     out = lake.report_dir(brand.id, week)
     markdown = render_markdown(model)

@@ -8,6 +8,7 @@ and its daily rate is at least `min_lift` times its (add-one smoothed) baseline 
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from tasks.tfidf import matches
@@ -161,6 +162,7 @@ def emerging_phrases(
     min_lift: float = 3.0,
     top: int = 10,
     cut: PhraseCut | None = None,
+    counts: pl.DataFrame | None = None,
 ) -> list[dict]:
     """Phrases rising among the negative mentions of `current` against `baseline`, the
     negative_phrase_counts of the baseline period.
@@ -170,12 +172,11 @@ def emerging_phrases(
     before lifts by its own count plus one, not by a division by (almost) zero.
     Phrases of one template sentence ("4g and 5g", "and 5g down", "5g down again"),
     used by nearly the same posts, are one row: the most used, longest first.
-    `ignore` holds words that say nothing about an issue (the brand's own terms); `cut`
-    the phrases already cut of the period's texts, if any."""
+    `ignore` holds words that say nothing about an issue (the brand's own terms);
+    `counts` the negative_phrase_counts of `current` when known (the daily boards keep
+    them per day), else cut here, with `cut` the phrases already cut of its texts."""
     negative = current.filter(pl.col("sentiment_label") == "negative")
-    copies, pairs = (cut or PhraseCut()).posts(negative)
-    weight = dict(copies.iter_rows())
-    now = pairs.join(copies, on="post").group_by("phrase").agg(pl.col("copies").sum().cast(pl.UInt32).alias("mentions"))
+    now = negative_phrase_counts(current, cut=cut) if counts is None else counts
     before = baseline.rename({"mentions": "baseline"})
     ignored = {w.lower() for term in ignore for w in term.split()}
     expected = pl.col("baseline") * max(current_days, 1) / max(baseline_days, 1)
@@ -191,23 +192,45 @@ def emerging_phrases(
     if joined.is_empty():
         return []
     joined = joined.head(20 * top)  # enough to fill `top` after merging; each needs its posts
-    posts = dict(pairs.filter(pl.col("phrase").is_in(joined.get_column("phrase").implode())).group_by("phrase").agg(pl.col("post").unique()).iter_rows())
+    copies, posts = _posts_holding(negative.get_column("text_norm"), joined.get_column("phrase").to_list())
     kept: list[dict] = []
-    kept_posts: list[set] = []
+    kept_posts: list[np.ndarray] = []
 
-    def mentions(posts: set) -> int:
-        return sum(weight[p] for p in posts)
+    def mentions(posts: np.ndarray) -> int:
+        return int(copies[posts].sum())
 
     for row in joined.iter_rows(named=True):
-        mine = set(posts[row["phrase"]])
+        mine = posts.get(row["phrase"], np.empty(0, np.int64))
         # Near-identical posts: a phrase whose mentions mostly (80 %) are a kept phrase's
         # mentions is the same sentence again ("emergency calls" inside "emergency calls
         # still worked", "moment which smells" beside "rather than radio"). A post stands
         # for its copies.
-        if any(mentions(mine & other) >= 0.8 * min(mentions(mine), mentions(other)) for other in kept_posts):
+        if len(mine) and any(
+            mentions(np.intersect1d(mine, other, assume_unique=True)) >= 0.8 * min(mentions(mine), mentions(other)) for other in kept_posts
+        ):
             continue
         kept.append({"phrase": row["phrase"], "mentions": row["mentions"], "baseline": row["baseline"], "lift": row["lift"]})
         kept_posts.append(mine)
         if len(kept) >= top:
             break
     return kept
+
+
+def _posts_holding(texts: pl.Series, phrases: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The copies of each distinct text of `texts`, and for each phrase the (sorted)
+    positions of the distinct texts holding it: one Aho-Corasick pass over the texts for
+    all phrases, where cutting a week of a million mentions into phrases again took
+    seconds. A phrase is held as a substring ("no signal" in "no signals" too): close
+    enough to tell posts of one template apart from others."""
+    distinct = texts.to_frame("text").group_by("text", maintain_order=True).agg(pl.len().alias("copies"))
+    found = (
+        distinct.lazy()
+        .select(pl.int_range(pl.len(), dtype=pl.Int64).alias("post"), pl.col("text").str.extract_many(phrases, overlapping=True).alias("phrase"))
+        .explode("phrase")
+        .drop_nulls("phrase")
+        .unique(["phrase", "post"])
+        .group_by("phrase")
+        .agg(pl.col("post").sort())
+        .collect(engine="streaming")
+    )
+    return distinct.get_column("copies").to_numpy(), {p: np.asarray(ps, dtype=np.int64) for p, ps in found.iter_rows()}

@@ -54,3 +54,27 @@ def test_a_rescored_day_is_counted_again(cfg, tmp_path):
     [board] = _boards(cfg, lake, DAYS[5:], reads)
     assert DAYS[2] in reads and DAYS[1] not in reads
     assert board["baseline_daily_volume"] == round((5 + 3) / cfg.settings.board.baseline_days)
+
+
+def test_the_weekly_summary_reads_the_weeks_phrases_from_the_kept_day_counts(cfg, tmp_path):
+    from tasks.calendar import week_days
+    from tasks.emerging import negative_phrase_counts
+    from tasks.reports.daily import kept_phrase_counts
+    from tasks.reports.weekly import build_summary
+
+    lake, days = Lake(tmp_path), week_days("2026-W47")
+    for i, day in enumerate(days):
+        lake.replace_partitions("scored", "halcyon", [day], _day(day, 1 + i % 4))
+    _boards(cfg, lake, days, [])  # the daily runs keep each day's counts
+    week = lake.read_reported("halcyon", days)
+    kept = kept_phrase_counts(lake, "halcyon", days)
+    assert kept is not None
+    assert kept.sort("phrase").equals(negative_phrase_counts(week).sort("phrase"))
+
+    def emerging(week_phrases):
+        return build_summary(cfg.brand("halcyon"), "2026-W47", week, week.clear(), {}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}),
+                             cfg.taxonomy, cfg.settings.summary, week_phrases=week_phrases)["emerging"]
+
+    assert emerging(kept) == emerging(None) != []
+    lake.replace_partitions("scored", "halcyon", [days[3]], _day(days[3], 2))  # scored again: its counts are stale
+    assert kept_phrase_counts(lake, "halcyon", days) is None

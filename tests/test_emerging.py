@@ -75,3 +75,21 @@ def test_emerging_phrases_same_with_a_cut_shared_with_the_labels():
     shared = emerging_phrases(today, negative_phrase_counts(baseline, cut=cut), 1, 7, ignore=[], cut=cut)
     assert shared == alone
     assert alone[0] == {"phrase": "esim activation failed", "mentions": 7, "baseline": 0, "lift": 8.0}
+
+
+def test_phrases_of_one_template_are_one_row_and_other_posts_phrases_are_not():
+    # One templated complaint posted by many (its phrases all rise together), and two
+    # unrelated complaints as often: three rows, not the template's five phrases.
+    template = [f"the 4g and 5g down again in {town}, rather than radio silence" for town in ("leeds", "york", "hull", "bath", "kent", "ayr")]
+    others = ["points expiry changed without warning"] * 6 + ["hold music for an hour"] * 6
+    found = emerging_phrases(_mentions(template + others), negative_phrase_counts(_mentions([])), 1, 7, ignore=[])
+    phrases = [f["phrase"] for f in found]
+    assert len(phrases) == 3, phrases
+    assert sum(p in ("4g and 5g", "and 5g down", "5g down again", "rather than radio", "radio silence") for p in phrases) == 1
+    assert sum(p in "points expiry changed without warning" for p in phrases) == 1 and "hold music" in phrases
+
+
+def test_emerging_phrases_same_with_the_periods_counts_given():
+    today = _mentions(WEEK * 2 + ["esim activation failed on my new phone"])
+    baseline = negative_phrase_counts(_mentions(["battery life is bad"] * 7))
+    assert emerging_phrases(today, baseline, 1, 7, ignore=[], counts=negative_phrase_counts(today)) == emerging_phrases(today, baseline, 1, 7, ignore=[])

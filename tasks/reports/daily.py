@@ -52,6 +52,14 @@ def kept_counts(lake, brand: str) -> tuple[Callable[[date], DayCounts | None], C
     return read, write
 
 
+def kept_phrase_counts(lake, brand: str, days: list[date]) -> pl.DataFrame | None:
+    """The negative_phrase_counts of `days` summed from their kept day counts, when every
+    day's are kept (and still of its scored partition); else None, to be cut from the rows."""
+    read, _ = kept_counts(lake, brand)
+    kept = [read(day) for day in days]
+    return summed_counts([k.negative_phrases for k in kept]) if kept and all(k is not None for k in kept) else None
+
+
 def lake_boards(lake, brand: Brand, days: list[date], cfg, keep_counts: bool = True) -> Iterator[tuple[date, pl.DataFrame, dict]]:
     """daily_boards over a lake (tasks.storage.Lake) with a config (tasks.config.Config):
     each day's scored rows, the day before's issues and, with `keep_counts`, the kept day
@@ -111,7 +119,7 @@ def daily_boards(
         if day in days:
             baseline = [counts[day - timedelta(days=i)] for i in range(n, 0, -1)]
             previous = found(rows, day, previous, cut)
-            yield day, rows, build_board(brand, day, rows, baseline, n, taxonomy, summary, board, previous, cut)
+            yield day, rows, build_board(brand, day, rows, baseline, n, taxonomy, summary, board, previous, cut, counts[day].negative_phrases)
 
 
 def build_board(
@@ -125,10 +133,12 @@ def build_board(
     board: BoardSettings,
     discovered: dict,
     cut: PhraseCut | None = None,
+    counts: pl.DataFrame | None = None,
 ) -> dict:
     """Plain data for one brand and day; `baseline` counts the `baseline_days` before it
     (fewer where the lake does not go back so far); `discovered` is the day's
-    tasks.discovery.period_issues; `cut` the phrases already cut of the day's texts."""
+    tasks.discovery.period_issues; `cut` the phrases already cut of the day's texts;
+    `counts` the day's negative_phrase_counts when already counted."""
     if summary.pseudonymise_authors:
         today = pseudonymise_authors(today)
     categories: dict[str, int] = {}
@@ -153,7 +163,7 @@ def build_board(
         "discovered": discovered,
         "emerging": emerging_phrases(
             today, baseline_phrases, 1, baseline_days, ignore=[*brand.terms, brand.name],
-            min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift, cut=cut,
+            min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift, cut=cut, counts=counts,
         ),
         "praise": praise[:3],
         "praise_issues": [without_members(i) for i in ranked(discovered["praise"])[: board.top_issues]],

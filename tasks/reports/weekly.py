@@ -61,6 +61,7 @@ def build_summary(
     brand_names: dict[str, str] | None = None,
     phrases: PhraseCut | None = None,
     baseline_phrases: pl.DataFrame | None = None,
+    week_phrases: pl.DataFrame | None = None,
 ) -> dict:
     """Everything the weekly report says, as plain data.
 
@@ -71,8 +72,8 @@ def build_summary(
     `brand_names` names the competitors in share of voice (default: their ids);
     `phrases` the phrases already cut of the week's texts (by the discovery that found
     `discovered`), cut here once for the emerging phrases, their baseline and the labels
-    if not given; `baseline_phrases` the negative_phrase_counts of `before` when known
-    (the daily boards keep them per day), else cut here."""
+    if not given; `baseline_phrases` and `week_phrases` the negative_phrase_counts of
+    `before` and `this_week` when known (the daily boards keep them per day), else cut here."""
     phrases = phrases or PhraseCut()
     if settings.pseudonymise_authors:
         this_week, before = pseudonymise_authors(this_week), pseudonymise_authors(before)
@@ -114,7 +115,7 @@ def build_summary(
         "checks_run": sum(len(g["checks"]) for g in gates or []),
         "emerging": emerging_phrases(
             this_week, negative_phrase_counts(before, cut=phrases) if baseline_phrases is None else baseline_phrases, 7, 7 * settings.baseline_weeks, ignore=[*brand.terms, brand.name],
-            min_mentions=settings.emerging_min_mentions, min_lift=settings.emerging_min_lift, cut=phrases,
+            min_mentions=settings.emerging_min_mentions, min_lift=settings.emerging_min_lift, cut=phrases, counts=week_phrases,
         ),
         "spikes": _spikes(this_week, history, week_days(week), settings),
         "promises": promise_gap(this_week, brand.promises),
