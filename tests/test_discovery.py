@@ -170,3 +170,22 @@ def test_the_daily_board_lists_the_days_praise_issues(cfg):
     text = render_board(board)
     praise_section = text[text.index("## Praise to pass on"):]
     assert board["praise_issues"][0]["label"] in praise_section and "4 mentions, HR, new" in praise_section
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.95, 1.2])
+def test_the_linkage_cuts_where_scikit_learns_agglomerative_clustering_does(threshold):
+    import numpy as np
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.metrics import adjusted_rand_score
+
+    from tasks.discovery import _cluster_labels
+
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(6, 20))
+    x = np.repeat(centres, 40, axis=0) + rng.normal(scale=0.8, size=(240, 20))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    ours = _cluster_labels(x, DiscoverySettings(distance_threshold=threshold), "agglomerative")
+    theirs = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold).fit_predict(x)
+    assert 1 < len(set(ours)) < len(x) or threshold == 1.2
+    assert adjusted_rand_score(theirs, ours) == 1.0
+    assert ours[0] == 0 and set(ours) == set(range(len(set(ours))))  # numbered in order of first row
