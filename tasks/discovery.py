@@ -74,7 +74,9 @@ def _average_linkage(x: np.ndarray, threshold: float) -> np.ndarray:
     # Cosine distances by one matrix product (pdist's loop took longer than the tree).
     x = np.asarray(x, dtype=np.float64)
     unit = x / np.linalg.norm(x, axis=1, keepdims=True)
-    distances = np.clip(1 - unit @ unit.T, 0, 2)
+    distances = unit @ unit.T
+    np.subtract(1, distances, out=distances)
+    np.clip(distances, 0, 2, out=distances)
     tree = fastcluster.linkage(squareform(distances, checks=False), method="average")
     # scikit-learn stops at a merge as far as the threshold; fcluster merges up to it.
     return fcluster(tree, np.nextafter(threshold, -np.inf), criterion="distance")
