@@ -358,17 +358,25 @@ def weeks_before(week: pl.DataFrame) -> pl.DataFrame:
 def stage_summary() -> dict:
     """The `build-weekly-summary` task's work for every brand. The four weeks before are
     the week's own scored mentions shifted back (half as many, like bench_summary.py),
-    so week-over-week change, spikes and rising phrases have a baseline to work on."""
+    so week-over-week change, spikes and rising phrases have a baseline to work on.
+    Needs the boards stage before it (its kept day counts)."""
     from tasks.reports.render import render_html, render_markdown
     from tasks.reports.weekly import build_summary
+
+    from tasks.emerging import negative_phrase_counts
+    from tasks.reports.daily import kept_phrase_counts
 
     cfg, lake = _pipeline()
     inputs, per_brand = {}, {}
     for b in cfg.brands:
         week = lake.read_reported(b.id, DAYS)  # as the weekly-summary flow reads it
+        before = weeks_before(week)
         inputs[b.id] = dict(
-            this_week=week, before=weeks_before(week), quarantine=lake.read_quarantine(b.id, DAYS), gates=lake.read_gates(b.id, *WEEK_BOUNDS),
+            this_week=week, before=before, quarantine=lake.read_quarantine(b.id, DAYS), gates=lake.read_gates(b.id, *WEEK_BOUNDS),
             competitor_volume={c: lake.count_rows("scored", c, DAYS) for c in b.competitors},
+            # The phrase counts the flow passes: the week's as the boards stage kept them,
+            # the made-up weeks before's counted here, off the clock (no board ever saw them).
+            week_phrases=kept_phrase_counts(lake, b.id, DAYS), baseline_phrases=negative_phrase_counts(before),
         )
     t0 = time.perf_counter()
     for b in cfg.brands:
