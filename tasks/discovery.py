@@ -285,9 +285,11 @@ def discover(
     if rows.height < min_mentions:
         return []
     found = cluster_texts(rows, settings, ignore, method)
-    shown = [c for c in ("mention_id", "text_for_sentiment", "source", "author_handle", "author_reach", "url", "date", "categories") if c in rows.columns]
+    # The posts' text and link are fetched by row for the few quoted: carried along for
+    # every member they were the week's largest copy (two of them, with the split by issue).
+    shown = [c for c in ("mention_id", "source", "author_handle", "author_reach", "date", "categories") if c in rows.columns]
     per_row = (
-        rows.select(*shown, owner(rows).alias("_owner"), text_key(settings))
+        rows.select(*shown, owner(rows).alias("_owner"), text_key(settings), pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
         .join(found.texts.select("key", "cluster"), on="key", how="left")
         .filter(pl.col("cluster") != OTHER)
     )
@@ -316,17 +318,22 @@ def discover(
         centre /= np.linalg.norm(centre) or 1
         closeness = found.vectors[idx] @ centre
         members = by_issue[(cluster,)]
-        issues.append(_describe(members, mine, closeness, found, idx, copies, labels.get(cluster, []), mentions, authors, taxonomy, settings, mask))
+        issues.append(_describe(rows, members, mine, closeness, found, idx, copies, labels.get(cluster, []), mentions, authors, taxonomy, settings, mask))
     return issues
 
 
-def _describe(members, mine, closeness, found, idx, copies, phrases, mentions, authors, taxonomy, settings, mask) -> dict:
+def _describe(rows, members, mine, closeness, found, idx, copies, phrases, mentions, authors, taxonomy, settings, mask) -> dict:
     # The representative post: nearest the centre among those a report can quote.
     by_closeness = mine.with_columns(pl.Series("closeness", closeness)).sort("closeness", descending=True)
     # The nearest few hundred texts nearly always hold the quotes: a week's issue may have
     # a hundred thousand, and looking at them all only when they do not.
     for nearest in (by_closeness.head(200), by_closeness):
         firsts = members.filter(pl.col("key").is_in(nearest.get_column("key").implode())).unique("key", keep="first")
+        at = firsts.get_column("_row")
+        firsts = firsts.with_columns(
+            rows.get_column("text_for_sentiment").gather(at).alias("text_for_sentiment"),
+            rows.get_column("url").gather(at).alias("url") if "url" in rows.columns else pl.lit(None, pl.String).alias("url"),
+        )
         quotes = nearest.join(firsts.select("key", "text_for_sentiment", "source", "author_handle", "url", "date", "author_reach"), on="key", how="left", maintain_order="left")
         can_quote = quotes.filter(quotable(pl.col("text_for_sentiment")).fill_null(False))
         if can_quote.height >= settings.posts_per_issue or nearest.height == by_closeness.height:
