@@ -66,6 +66,11 @@ def _cut(texts: pl.Series, sizes: tuple[int, ...], words: int) -> pl.DataFrame:
     )
     is_word = pl.col("tok").str.contains(WORD)
     tokens = tokens.with_columns(pl.when(is_word).then(pl.col("tok")).alias("tok"))  # a break is a null
+    # Whether each token may start or end a phrase, once: phrases are then joined only
+    # where they are kept, not built for every position and mostly thrown away.
+    tokens = tokens.with_columns(
+        pl.col("tok").is_in(STOPWORDS).fill_null(True).alias("_stop"), pl.col("tok").is_in(NEGATIONS).fill_null(False).alias("_neg"),
+    )
     grams = []
     for n in sizes:
         # A plain shift over the exploded words, kept only where all n words come from
@@ -74,16 +79,11 @@ def _cut(texts: pl.Series, sizes: tuple[int, ...], words: int) -> pl.DataFrame:
         parts = [pl.col("tok").shift(-k) for k in range(n)]
         same = pl.col("post").shift(-(n - 1)) == pl.col("post")
         whole = pl.all_horizontal([p.is_not_null() for p in parts])
+        keep = same.fill_null(False) & whole & (~pl.col("_stop") | (pl.col("_neg") & (n > 1))) & ~pl.col("_stop").shift(-(n - 1)).fill_null(True)
         grams.append(
-            tokens.select(
-                "post",
-                pl.concat_str(parts, separator=" ").alias("phrase"),
-                pl.lit(n, dtype=pl.UInt8).alias("size"),
-                "start",
-                (same.fill_null(False) & whole & (~parts[0].is_in(STOPWORDS) | (parts[0].is_in(NEGATIONS) & (n > 1))) & ~parts[-1].fill_null("").is_in(STOPWORDS)).alias("keep"),
-            )
-            .filter("keep")
-            .drop("keep")
+            tokens.select("post", "start", *[p.alias(f"_t{k}") for k, p in enumerate(parts)], keep.alias("_keep"))
+            .filter("_keep")
+            .select("post", pl.concat_str([f"_t{k}" for k in range(n)], separator=" ").alias("phrase"), pl.lit(n, dtype=pl.UInt8).alias("size"), "start")
         )
     return pl.concat(grams)
 
