@@ -133,3 +133,19 @@ def test_markdown_breaks_are_paragraphs(cfg, models):
     for i, line in enumerate(lines):
         if line.startswith(("Playbook:", "Hand-offs", "In their words:", "Digest, in their words:")):
             assert lines[i - 1] == "", f"{line[:40]!r} runs on from the line before"
+
+
+def test_the_rising_phrases_table_fits_a_phone_without_its_own_scrolling(cfg, models, browser):
+    model = _week(cfg, models, False)
+    model["emerging"] = model["emerging"] or [{"phrase": "esim activation failed", "mentions": 168, "baseline": 13, "lift": 113.0}]
+    page = browser.new_page(viewport={"width": 400, "height": 800})
+    try:
+        page.set_content(render_html(model))
+        box = page.evaluate("""() => {
+            const h = [...document.querySelectorAll('h2')].find(e => e.textContent.startsWith('New this week'));
+            const t = h.nextElementSibling;
+            return {scroll: t.scrollWidth, client: t.clientWidth};
+        }""")
+    finally:
+        page.close()
+    assert box["scroll"] <= box["client"], f"the lift column is hidden: {box}"
