@@ -360,11 +360,10 @@ def stage_summary() -> dict:
     the week's own scored mentions shifted back (half as many, like bench_summary.py),
     so week-over-week change, spikes and rising phrases have a baseline to work on.
     Needs the boards stage before it (its kept day counts)."""
-    from tasks.reports.render import render_html, render_markdown
-    from tasks.reports.weekly import build_summary
-
     from tasks.emerging import negative_phrase_counts
     from tasks.reports.daily import kept_phrase_counts
+    from tasks.reports.render import render_html, render_markdown
+    from tasks.reports.weekly import build_summary
 
     cfg, lake = _pipeline()
     inputs, per_brand = {}, {}

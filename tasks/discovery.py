@@ -56,10 +56,10 @@ def _cluster_labels(x: np.ndarray, settings: DiscoverySettings, method: str) -> 
     if len(x) < 2:
         return np.zeros(len(x), dtype=int)
     labels = _kmeans(x, settings) if method == "kmeans" else _average_linkage(x, settings.distance_threshold)
-    first = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(len(first[1]), dtype=int)
-    rank[np.argsort(first[1])] = np.arange(len(first[1]))
-    return rank[first[2]]
+    _, first_row, cluster_of = np.unique(labels, return_index=True, return_inverse=True)
+    number = np.empty(len(first_row), dtype=int)
+    number[np.argsort(first_row)] = np.arange(len(first_row))
+    return number[cluster_of]
 
 
 def _average_linkage(x: np.ndarray, threshold: float) -> np.ndarray:
@@ -69,6 +69,7 @@ def _average_linkage(x: np.ndarray, threshold: float) -> np.ndarray:
     tree, a third of the time: the daily boards build sixteen a week)."""
     import fastcluster
     from scipy.cluster.hierarchy import fcluster
+
     # Cosine distances by matrix products (pdist's loop took longer than the tree), a
     # block of rows at a time into the condensed vector the tree is built in place of:
     # the full square matrix of 4,000 texts would add 128 MB to the week's peak.

@@ -88,6 +88,12 @@ def _cut(texts: pl.Series, sizes: tuple[int, ...], words: int) -> pl.DataFrame:
     return pl.concat(grams)
 
 
+def distinct_texts(texts: pl.Series) -> pl.DataFrame:
+    """(text, copies) of each distinct text, in order of first use: deterministic,
+    without sorting a week of long strings."""
+    return texts.to_frame("text").group_by("text", maintain_order=True).agg(pl.len().cast(pl.UInt32).alias("copies"))
+
+
 class PhraseCut:
     """Each distinct text's phrases, cut once and kept for whoever asks next.
 
@@ -128,9 +134,7 @@ class PhraseCut:
     def posts(self, df: pl.DataFrame, text: str = "text_norm", sizes: tuple[int, ...] = (2, 3)) -> tuple[pl.DataFrame, pl.DataFrame]:
         """`df`'s distinct texts as (post, copies), and their (post, phrase) pairs: a
         phrase's mentions are the copies of the posts using it."""
-        # In order of first use: deterministic, without sorting a week of long strings.
-        distinct = df.group_by(pl.col(text).alias("text"), maintain_order=True).agg(pl.len().cast(pl.UInt32).alias("copies"))
-        distinct = distinct.with_row_index("post")
+        distinct = distinct_texts(df.get_column(text)).with_row_index("post")
         return distinct.select("post", "copies"), self.pairs(distinct.get_column("text"), sizes)
 
 
@@ -176,7 +180,7 @@ def emerging_phrases(
     `counts` the negative_phrase_counts of `current` when known (the daily boards keep
     them per day), else cut here, with `cut` the phrases already cut of its texts."""
     negative = current.filter(pl.col("sentiment_label") == "negative")
-    now = negative_phrase_counts(current, cut=cut) if counts is None else counts
+    now = phrase_counts(negative, cut=cut) if counts is None else counts
     before = baseline.rename({"mentions": "baseline"})
     ignored = {w.lower() for term in ignore for w in term.split()}
     expected = pl.col("baseline") * max(current_days, 1) / max(baseline_days, 1)
@@ -222,7 +226,7 @@ def _posts_holding(texts: pl.Series, phrases: list[str]) -> tuple[np.ndarray, di
     all phrases, where cutting a week of a million mentions into phrases again took
     seconds. A phrase is held as a substring ("no signal" in "no signals" too): close
     enough to tell posts of one template apart from others."""
-    distinct = texts.to_frame("text").group_by("text", maintain_order=True).agg(pl.len().alias("copies"))
+    distinct = distinct_texts(texts)
     found = (
         distinct.lazy()
         .select(pl.int_range(pl.len(), dtype=pl.Int64).alias("post"), pl.col("text").str.extract_many(phrases, overlapping=True).alias("phrase"))

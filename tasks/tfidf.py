@@ -35,22 +35,28 @@ def matches(texts: pl.Series, pattern: str) -> pl.Series:
     return pl.LazyFrame({name: texts}).select(pl.col(name).str.extract_all(pattern)).collect(engine="streaming").to_series()
 
 
-def terms(texts: pl.Series, stop_words: list[str]) -> pl.DataFrame:
-    """(doc, term): every word and word pair of each text, a pair of the words left once
-    stop words are out; `doc` is the text's position in `texts`."""
-    words = (
+def words(texts: pl.Series, stop_words: list[str]) -> pl.DataFrame:
+    """(doc, term): each word of each text but stop words, in order; `doc` is the text's
+    position in `texts`."""
+    return (
         matches(texts.cast(pl.String).fill_null("").str.to_lowercase(), TOKEN).alias("term").to_frame()
         .with_row_index("doc")
         .explode("term")
         .drop_nulls("term")
-        .filter(~pl.col("term").is_in(stop_words))
+        .filter(~pl.col("term").is_in(pl.Series(stop_words, dtype=pl.String).implode()))
     )
-    pairs = words.select(
+
+
+def terms(texts: pl.Series, stop_words: list[str]) -> pl.DataFrame:
+    """(doc, term): every word and word pair of each text, a pair of the words left once
+    stop words are out; `doc` is the text's position in `texts`."""
+    words_ = words(texts, stop_words)
+    pairs = words_.select(
         "doc",
         pl.concat_str([pl.col("term"), pl.col("term").shift(-1)], separator=" ").alias("term"),
         (pl.col("doc").shift(-1) == pl.col("doc")).alias("_same"),
     ).filter("_same").drop("_same")
-    return pl.concat([words, pairs])
+    return pl.concat([words_, pairs])
 
 
 @dataclass(frozen=True)
@@ -91,18 +97,14 @@ class Tfidf:
 
         if texts.is_empty():
             return csr_matrix((0, self.vocabulary.height), dtype=np.float32)
-        words, pairs = self._lookups()
-        width = words.height
+        known, pairs = self._lookups()
+        width = known.height
         parts = []
         for start in range(0, len(texts), CHUNK):
             chunk = texts.slice(start, CHUNK)
             tokens = (
-                matches(chunk.cast(pl.String).fill_null("").str.to_lowercase(), TOKEN).alias("word").to_frame()
-                .with_row_index("doc")
-                .explode("word")
-                .drop_nulls("word")
-                .filter(~pl.col("word").is_in(pl.Series(self.stop_words, dtype=pl.String).implode()))
-                .join(words, on="word", how="left", maintain_order="left")  # an unknown word: a null id, in no pair
+                words(chunk, self.stop_words)
+                .join(known, left_on="term", right_on="word", how="left", maintain_order="left")  # an unknown word: a null id, in no pair
                 .select("doc", "wid", "col")
             )
             single = tokens.filter(pl.col("col").is_not_null())
