@@ -339,7 +339,6 @@ class DiscoverySettings(Strict):
     method: Literal["agglomerative", "kmeans"] = "agglomerative"
     distance_threshold: float = Field(0.95, gt=0, lt=2)  # cosine distance at which average linkage stops merging
     dimensions: PositiveInt = 100  # LSA dimensions
-    svd_iterations: PositiveInt = 5  # of the randomized SVD (scikit-learn's default)
     fit_texts: int = Field(4000, ge=100)  # distinct texts the linkage sees; the rest join the nearest issue
     max_chars: PositiveInt = 1000  # of each text
     label_texts: PositiveInt = 2000  # an issue of more distinct texts is labelled from a sample of this many (estimated counts)

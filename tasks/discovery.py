@@ -28,7 +28,7 @@ from tasks.config import DiscoverySettings, TaxonomyFile
 from tasks.emerging import STOPWORDS, PhraseCut
 from tasks.links import safe_url  # http(s) only: no javascript: link in any report
 from tasks.privacy import mask_text
-from tasks.tfidf import Tfidf
+from tasks.tfidf import ENGLISH_STOP_WORDS, Tfidf, unit_rows
 
 OTHER = -1
 NO_TEAM = "customer_care"
@@ -118,9 +118,7 @@ def cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list[
 
 
 def _cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list[str], method: str | None) -> Clusters:
-    from sklearn.decomposition import TruncatedSVD
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-    from sklearn.preprocessing import normalize
+    from scipy.sparse.linalg import svds
 
     texts = (
         rows.select(text_key(settings), pl.col("text_norm").str.slice(0, settings.max_chars).alias("text"))
@@ -143,16 +141,18 @@ def _cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list
     tfidf = vectorizer.transform(corpus)
     dims = min(settings.dimensions, tfidf.shape[1] - 1, len(fit) - 1)
     if dims >= 2:
-        svd = TruncatedSVD(dims, n_iter=settings.svd_iterations, random_state=0).fit(tfidf[fit])
-        vectors = normalize(svd.transform(tfidf))
+        # The exact truncated SVD (ARPACK, its start fixed): as fast here as scikit-learn's
+        # randomized one, which would import scikit-learn for it.
+        _, _, components = svds(tfidf[fit], k=dims, random_state=0)
+        vectors = unit_rows(tfidf @ components.T)
     else:
-        vectors = normalize(tfidf.toarray())
+        vectors = unit_rows(tfidf.toarray())
     labels = np.full(n, OTHER)
     fit = fit[np.linalg.norm(vectors[fit], axis=1) > 0]  # a text of only rare or common words has no place
     labels[fit] = _cluster_labels(vectors[fit], settings, method or settings.method)
     ids = [c for c in np.unique(labels[fit]) if c != OTHER]
     if ids and len(fit) < n:
-        centres = normalize(np.vstack([vectors[fit][labels[fit] == c].mean(axis=0) for c in ids]))
+        centres = unit_rows(np.vstack([vectors[fit][labels[fit] == c].mean(axis=0) for c in ids]))
         rest = np.ones(n, dtype=bool)
         rest[fit] = False
         rest = np.flatnonzero(rest)
@@ -166,8 +166,6 @@ def _cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list
 def _merge_alike(labels: np.ndarray, tfidf, copies: np.ndarray, threshold: float) -> np.ndarray:
     """Clusters whose word-space centres are as alike as one issue's on two days are one
     issue: the lifecycle's test of sameness, applied within the period."""
-    from sklearn.preprocessing import normalize
-
     ids = [c for c in np.unique(labels) if c != OTHER]
     if len(ids) < 2:
         return labels
@@ -176,7 +174,7 @@ def _merge_alike(labels: np.ndarray, tfidf, copies: np.ndarray, threshold: float
     # Each cluster's copies-weighted sum of its rows: one sparse product for all clusters.
     clustered = np.flatnonzero(labels != OTHER)
     member = csr_matrix((copies[clustered].astype(np.float32), (np.searchsorted(ids, labels[clustered]), clustered)), shape=(len(ids), len(labels)))
-    centres = normalize((member @ tfidf).toarray())
+    centres = unit_rows((member @ tfidf).toarray())
     sims = centres @ centres.T
     parent = list(range(len(ids)))
 
@@ -430,12 +428,18 @@ def period_issues(
     cut: PhraseCut | None = None,
 ) -> dict:
     """A period's followed complaints and praise: what the lake keeps per day or week."""
+    from concurrent.futures import ThreadPoolExecutor
+
     previous = previous or {}
-    return {
-        "period": period,
-        "issues": follow(discover(rows, "complaint", settings, taxonomy, ignore, min_mentions, mask, cut=cut), previous.get("issues", []), period, settings),
-        "praise": follow(discover(rows, "praise", settings, taxonomy, ignore, min_mentions, mask, cut=cut), previous.get("praise", []), period, settings),
-    }
+    # Complaints and praise on two threads: much of discovery (the SVD, the tree, sparse
+    # sums) runs on one core, and polars and NumPy let go of the GIL while they work.
+    from threadpoolctl import threadpool_limits
+
+    # (The limit is set here, around both threads, so that neither thread's own limit,
+    # undone as it finishes, leaves the other's BLAS, or the process's, changed.)
+    with threadpool_limits(1), ThreadPoolExecutor(2) as pool:
+        found = {k: pool.submit(discover, rows, stance, settings, taxonomy, ignore, min_mentions, mask, cut=cut) for k, stance in (("issues", "complaint"), ("praise", "praise"))}
+    return {"period": period, **{k: follow(f.result(), previous.get(k, []), period, settings) for k, f in found.items()}}
 
 
 def without_members(issue: dict) -> dict:

@@ -8,6 +8,8 @@ and its daily rate is at least `min_lift` times its (add-one smoothed) baseline 
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import polars as pl
 
@@ -109,6 +111,9 @@ class PhraseCut:
         self.sizes, self.words = tuple(sizes), words
         self._ids = pl.DataFrame(schema={"text": pl.String, "text_id": pl.UInt32})
         self._grams = pl.DataFrame(schema={"text_id": pl.UInt32, "phrase": pl.String, "size": pl.UInt8, "start": pl.UInt32})
+        # A period's complaints and praise are discovered on two threads sharing one cut:
+        # ids are handed out and the kept phrases extended by one reader at a time.
+        self._lock = threading.Lock()
 
     @property
     def texts_cut(self) -> int:
@@ -121,15 +126,17 @@ class PhraseCut:
         if not set(sizes) <= set(self.sizes) or words > self.words:
             raise ValueError(f"phrases of {sizes} words within {words} tokens: this cut holds {self.sizes} within {self.words}")
         asked = pl.DataFrame({"text": texts.cast(pl.String)}).with_row_index("post")
-        new = asked.select("text").drop_nulls().unique().join(self._ids, on="text", how="anti")
-        if new.height:
-            offset = self._ids.height
-            new = new.with_row_index("text_id", offset=offset)
-            grams = _cut(new.get_column("text"), self.sizes, self.words)
-            self._ids = pl.concat([self._ids, new.select("text", "text_id")])
-            self._grams = pl.concat([self._grams, grams.select((pl.col("post") + offset).alias("text_id"), "phrase", "size", "start")])
-        wanted = self._grams.filter(pl.col("size").is_in(list(sizes)) & (pl.col("start") + pl.col("size") <= words))
-        return asked.join(self._ids, on="text").join(wanted, on="text_id").select("post", "phrase").unique()
+        with self._lock:
+            new = asked.select("text").drop_nulls().unique().join(self._ids, on="text", how="anti")
+            if new.height:
+                offset = self._ids.height
+                new = new.with_row_index("text_id", offset=offset)
+                grams = _cut(new.get_column("text"), self.sizes, self.words)
+                self._ids = pl.concat([self._ids, new.select("text", "text_id")])
+                self._grams = pl.concat([self._grams, grams.select((pl.col("post") + offset).alias("text_id"), "phrase", "size", "start")])
+            ids, grams = self._ids, self._grams
+        wanted = grams.filter(pl.col("size").is_in(list(sizes)) & (pl.col("start") + pl.col("size") <= words))
+        return asked.join(ids, on="text").join(wanted, on="text_id").select("post", "phrase").unique()
 
     def posts(self, df: pl.DataFrame, text: str = "text_norm", sizes: tuple[int, ...] = (2, 3)) -> tuple[pl.DataFrame, pl.DataFrame]:
         """`df`'s distinct texts as (post, copies), and their (post, phrase) pairs: a

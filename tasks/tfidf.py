@@ -23,6 +23,36 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+# scikit-learn's English stop words (`sklearn.feature_extraction.text.ENGLISH_STOP_WORDS`,
+# BSD-3-Clause), held here so that discovery does not import scikit-learn (a second of
+# the weekly summary); tests/test_tfidf.py checks the copy against the library's.
+ENGLISH_STOP_WORDS = frozenset(
+    """
+    a about above across after afterwards again against all almost alone along already also
+    although always am among amongst amoungst amount an and another any anyhow anyone anything
+    anyway anywhere are around as at back be became because become becomes becoming been before
+    beforehand behind being below beside besides between beyond bill both bottom but by call can
+    cannot cant co con could couldnt cry de describe detail do done down due during each eg
+    eight either eleven else elsewhere empty enough etc even ever every everyone everything
+    everywhere except few fifteen fifty fill find fire first five for former formerly forty
+    found four from front full further get give go had has hasnt have he hence her here
+    hereafter hereby herein hereupon hers herself him himself his how however hundred i ie if in
+    inc indeed interest into is it its itself keep last latter latterly least less ltd made many
+    may me meanwhile might mill mine more moreover most mostly move much must my myself name
+    namely neither never nevertheless next nine no nobody none noone nor not nothing now nowhere
+    of off often on once one only onto or other others otherwise our ours ourselves out over own
+    part per perhaps please put rather re same see seem seemed seeming seems serious several she
+    should show side since sincere six sixty so some somehow someone something sometime
+    sometimes somewhere still such system take ten than that the their them themselves then
+    thence there thereafter thereby therefore therein thereupon these they thick thin third this
+    those though three through throughout thru thus to together too top toward towards twelve
+    twenty two un under until up upon us very via was we well were what whatever when whence
+    whenever where whereafter whereas whereby wherein whereupon wherever whether which while
+    whither who whoever whole whom whose why will with within without would yet you your yours
+    yourself yourselves
+    """.split()
+)
+
 # Two or more word characters, the first not an underscore ("4g" and "nächsten" are words).
 TOKEN = r"\b[^\W_][\w']+\b"
 CHUNK = 100_000  # texts tokenised at once: bounds the exploded columns' memory
@@ -59,6 +89,20 @@ def terms(texts: pl.Series, stop_words: list[str]) -> pl.DataFrame:
     return pl.concat([words_, pairs])
 
 
+def unit_rows(x):
+    """`x` (a dense array or a CSR matrix) with each row scaled to unit length, in place
+    where it can be; rows of zeros stay zeros (scikit-learn's `normalize`)."""
+    if isinstance(x, np.ndarray):
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        norms[norms == 0] = 1
+        return x / norms
+    rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=np.square(x.data, dtype=np.float64), minlength=x.shape[0]))
+    norms[norms == 0] = 1
+    x.data /= norms[rows].astype(x.dtype)
+    return x
+
+
 @dataclass(frozen=True)
 class Tfidf:
     vocabulary: pl.DataFrame  # term (sorted), col, idf
@@ -93,7 +137,6 @@ class Tfidf:
         id: a pair with any other word is in no vocabulary, as its document frequency
         is at most that word's."""
         from scipy.sparse import csr_matrix, vstack
-        from sklearn.preprocessing import normalize
 
         if texts.is_empty():
             return csr_matrix((0, self.vocabulary.height), dtype=np.float32)
@@ -118,7 +161,7 @@ class Tfidf:
             tf = self._rows(single, len(chunk)) + self._rows(double, len(chunk))
             tf.sum_duplicates()
             tf.data = (1 + np.log(tf.data)) * self._idf[tf.indices]
-            parts.append(normalize(tf, copy=False))
+            parts.append(unit_rows(tf))
         return parts[0] if len(parts) == 1 else vstack(parts, format="csr")
 
     @property

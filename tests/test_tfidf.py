@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from tasks.tfidf import Tfidf
+from tasks.tfidf import ENGLISH_STOP_WORDS, Tfidf, unit_rows
 
 TEXTS = [
     "My eSIM activation failed after the update, eSIM activation failed again!",
@@ -53,3 +53,21 @@ def test_rows_of_unit_length_or_zero_and_chunks_agree(monkeypatch):
 def test_nothing_left_is_an_error():
     with pytest.raises(ValueError):
         Tfidf.fit(pl.Series(["the and", "of the"]), STOP)
+
+
+def test_stop_words_are_scikit_learns():
+    # The copy that spares discovery importing scikit-learn must not drift from it.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as theirs
+
+    assert ENGLISH_STOP_WORDS == theirs
+
+
+def test_unit_rows_is_scikit_learns_normalize():
+    from scipy.sparse import csr_matrix
+    from sklearn.preprocessing import normalize
+
+    dense = np.array([[3.0, 4.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], dtype=np.float32)
+    np.testing.assert_allclose(unit_rows(dense.copy()), normalize(dense))
+    # a sparse matrix with empty rows first, between and last
+    sparse = csr_matrix(np.vstack([np.zeros((1, 3)), dense, np.zeros((2, 3))]).astype(np.float32))
+    np.testing.assert_allclose(unit_rows(sparse.copy()).toarray(), normalize(sparse).toarray())
