@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 from prefect import flow, task
@@ -35,26 +36,28 @@ def build_report(cfg: Config, lake: Lake, brand_id: str, week: str) -> tuple[Sta
     baseline_days = days_before(week, cfg.settings.summary.baseline_weeks)
     before = lake.read_reported(brand.id, baseline_days)
     phrases = PhraseCut()  # the week's texts cut into phrases once: for the issues' labels and the emerging phrases
-    discovered = week_issues(cfg, lake, brand, week, this_week, before, phrases)
     gates = lake.read_gates(brand.id, *day_bounds(days[0], days[-1]))
-    model = build_summary(
-        brand,
-        week,
-        this_week=this_week,
-        before=before,
-        competitor_volume={c: lake.count_rows("scored", c, days) for c in brand.competitors},
-        quarantine=lake.read_quarantine(brand.id, days),
-        taxonomy=cfg.taxonomy,
-        settings=cfg.settings.summary,
-        gates=gates,
-        triage_team=cfg.settings.routing.triage_team,
-        discovered=discovered,
-        brand_names={b.id: b.name for b in cfg.brands},
-        phrases=phrases,
-        # The phrases as the daily boards counted them, when they kept every day's.
-        baseline_phrases=kept_phrase_counts(lake, brand.id, baseline_days),
-        week_phrases=kept_phrase_counts(lake, brand.id, days),
-    )
+    with ThreadPoolExecutor(1) as pool:
+        # The summary works out what does not need the issues while they are found.
+        discovered = pool.submit(week_issues, cfg, lake, brand, week, this_week, before, phrases)
+        model = build_summary(
+            brand,
+            week,
+            this_week=this_week,
+            before=before,
+            competitor_volume={c: lake.count_rows("scored", c, days) for c in brand.competitors},
+            quarantine=lake.read_quarantine(brand.id, days),
+            taxonomy=cfg.taxonomy,
+            settings=cfg.settings.summary,
+            gates=gates,
+            triage_team=cfg.settings.routing.triage_team,
+            discovered=discovered,
+            brand_names={b.id: b.name for b in cfg.brands},
+            phrases=phrases,
+            # The phrases as the daily boards counted them, when they kept every day's.
+            baseline_phrases=kept_phrase_counts(lake, brand.id, baseline_days),
+            week_phrases=kept_phrase_counts(lake, brand.id, days),
+        )
     out = lake.report_dir(brand.id, week)
     markdown = render_markdown(model)
     paths = {"markdown": out / "summary.md", "html": out / "summary.html", "json": out / "summary.json", "quality": out / "quality.html"}

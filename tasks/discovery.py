@@ -27,7 +27,7 @@ import polars as pl
 from tasks.config import DiscoverySettings, TaxonomyFile
 from tasks.emerging import STOPWORDS, PhraseCut
 from tasks.links import safe_url  # http(s) only: no javascript: link in any report
-from tasks.privacy import mask_text
+from tasks.privacy import mask_text, pseudonym
 from tasks.tfidf import ENGLISH_STOP_WORDS, Tfidf, unit_rows
 
 OTHER = -1
@@ -440,6 +440,15 @@ def period_issues(
     with threadpool_limits(1), ThreadPoolExecutor(2) as pool:
         found = {k: pool.submit(discover, rows, stance, settings, taxonomy, ignore, min_mentions, mask, cut=cut) for k, stance in (("issues", "complaint"), ("praise", "praise"))}
     return {"period": period, **{k: follow(f.result(), previous.get(k, []), period, settings) for k, f in found.items()}}
+
+
+def pseudonymised_posts(found: dict) -> dict:
+    """period_issues with their posts' authors under pseudonyms: for reports that name no
+    one, when the issues were found from the mentions as stored."""
+    def posts(issue: dict) -> dict:
+        return {**issue, "posts": [{**p, "author": pseudonym(p["author"]) if p["author"] != "unknown" else p["author"]} for p in issue.get("posts", [])]}
+
+    return {**found, **{k: [posts(i) for i in found[k]] for k in ("issues", "praise")}}
 
 
 def without_members(issue: dict) -> dict:

@@ -6,6 +6,7 @@ import pytest
 from tasks import schema
 from tasks.errors import ConfigError
 from tasks.config import DiscoverySettings
+from tasks.discovery import period_issues
 from tasks.stance import stance
 from tasks.calendar import parse_week, week_days
 from tasks.reports.render import render_html, render_markdown
@@ -149,10 +150,16 @@ def test_authors_can_be_pseudonymised_in_reports(cfg, model, models):
     # the errors behind its held-out praise precision of 0.86; tests/test_stance.py.)
     scored = _scored(rows).with_columns(pl.lit("complaint").alias("stance"))
     one_voice = TINY.model_copy(update={"min_authors": 1})
-    md = render_markdown(build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String}), cfg.taxonomy, settings, discovery=one_voice))
+    quarantine = pl.DataFrame(schema={"stage": pl.String, "disposition": pl.String, "reason": pl.String})
+    md = render_markdown(build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, quarantine, cfg.taxonomy, settings, discovery=one_voice))
     assert "ann.real.name" not in md
     names = set(re.findall(r"author-[0-9a-f]{8}", md))
     assert len(names) == 1, "one author, one stable pseudonym"
+    # As the flow runs it: the issues found from the mentions as stored, before the summary.
+    found = period_issues(scored, None, "2026-W47", one_voice, cfg.taxonomy, ["Halcyon"], 1, True)
+    assert any(p["author"] == "ann.real.name" for i in found["issues"] for p in i["posts"])
+    md = render_markdown(build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, quarantine, cfg.taxonomy, settings, discovered=found))
+    assert "ann.real.name" not in md and set(re.findall(r"author-[0-9a-f]{8}", md)) == names
 
 
 def test_praise_boxes_hold_no_mention_labelled_negative(cfg, models):

@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 import polars as pl
 
 from tasks.config import BoardSettings, Brand, DiscoverySettings, SummarySettings, TaxonomyFile
-from tasks.discovery import period_issues, ranked, stored, without_members
+from tasks.discovery import period_issues, pseudonymised_posts, ranked, stored, without_members
 from tasks.emerging import PhraseCut, emerging_phrases, negative_phrase_counts, summed_counts
 from tasks.privacy import pseudonymise_authors
 from tasks.reports.metrics import category_counts, net_sentiment, praise_by_category
@@ -139,8 +139,9 @@ def build_board(
     (fewer where the lake does not go back so far); `discovered` is the day's
     tasks.discovery.period_issues; `cut` the phrases already cut of the day's texts;
     `counts` the day's negative_phrase_counts when already counted."""
+    shown = discovered  # the issues as the board shows them; the lake keeps them as found
     if summary.pseudonymise_authors:
-        today = pseudonymise_authors(today)
+        today, shown = pseudonymise_authors(today), pseudonymised_posts(discovered)
     categories: dict[str, int] = {}
     for d in baseline:
         for key, n in d.categories.items():
@@ -158,15 +159,15 @@ def build_board(
         "baseline_days": baseline_days,
         "negative": today.filter(pl.col("sentiment_label") == "negative").height,
         "net_sentiment": net_sentiment(today),
-        "top_issues": [without_members(i) for i in ranked(discovered["issues"])[: board.top_issues]],
-        "resolved_issues": [without_members(i) for i in discovered["issues"] if i["status"] == "resolved"],
+        "top_issues": [without_members(i) for i in ranked(shown["issues"])[: board.top_issues]],
+        "resolved_issues": [without_members(i) for i in shown["issues"] if i["status"] == "resolved"],
         "discovered": discovered,
         "emerging": emerging_phrases(
             today, baseline_phrases, 1, baseline_days, ignore=[*brand.terms, brand.name],
             min_mentions=board.emerging_min_mentions, min_lift=board.emerging_min_lift, cut=cut, counts=counts,
         ),
         "praise": praise[:3],
-        "praise_issues": [without_members(i) for i in ranked(discovered["praise"])[: board.top_issues]],
+        "praise_issues": [without_members(i) for i in ranked(shown["praise"])[: board.top_issues]],
     }
 
 

@@ -9,6 +9,7 @@ later, a webhook.
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 
 import polars as pl
@@ -16,7 +17,7 @@ import polars as pl
 from tasks.calendar import parse_week, week_before, week_days
 from tasks.config import Brand, DiscoverySettings, SummarySettings, TaxonomyFile
 from tasks.digest import digest
-from tasks.discovery import attention_line, period_issues, ranked, without_members
+from tasks.discovery import attention_line, period_issues, pseudonymised_posts, ranked, without_members
 from tasks.emerging import PhraseCut, emerging_phrases, negative_phrase_counts
 from tasks.privacy import mask_text, pseudonymise_authors
 from tasks.promises import promise_gap
@@ -56,7 +57,7 @@ def build_summary(
     settings: SummarySettings,
     gates: list[dict] | None = None,
     triage_team: str = "customer_care",
-    discovered: dict | None = None,
+    discovered: dict | Future | None = None,
     discovery: DiscoverySettings | None = None,
     brand_names: dict[str, str] | None = None,
     phrases: PhraseCut | None = None,
@@ -68,7 +69,8 @@ def build_summary(
     `before` holds the brand's scored mentions of the `settings.baseline_weeks` before
     `week` (the baseline for trends, spikes and emerging phrases); `gates` are the quality-gate
     results whose windows overlap the week (as stored by the flows); `discovered` is
-    the week's tasks.discovery.period_issues (found here, with no history, if not given);
+    the week's tasks.discovery.period_issues, or a Future of them still being found
+    (found here, with no history, if not given);
     `brand_names` names the competitors in share of voice (default: their ids);
     `phrases` the phrases already cut of the week's texts (by the discovery that found
     `discovered`), cut here once for the emerging phrases, their baseline and the labels
@@ -77,15 +79,32 @@ def build_summary(
     phrases = phrases or PhraseCut()
     if settings.pseudonymise_authors:
         this_week, before = pseudonymise_authors(this_week), pseudonymise_authors(before)
-    last_week = before.filter(pl.col("date") >= parse_week(week_before(week)))
-    volume, prev_volume = this_week.height, last_week.height
-    net, prev_net = net_sentiment(this_week), net_sentiment(last_week)
-    praise = praise_by_category(this_week, category_counts(last_week), taxonomy, settings)
-    if discovered is None:
-        discovery = discovery or DiscoverySettings()
-        discovered = period_issues(this_week, None, week, discovery, taxonomy, [*brand.terms, brand.name], discovery.min_mentions_week, settings.mask_pii, cut=phrases)
+    with ThreadPoolExecutor(1) as pool:
+        # The issues are found (or finish being found, when the caller started it) while
+        # the sections that do not need them are worked out: discovery leaves a core free
+        # for much of its time.
+        if discovered is None:
+            discovery = discovery or DiscoverySettings()
+            discovered = pool.submit(
+                period_issues, this_week, None, week, discovery, taxonomy, [*brand.terms, brand.name], discovery.min_mentions_week, settings.mask_pii, cut=phrases,
+            )
+        elif settings.pseudonymise_authors:
+            # found by the caller, from the mentions as stored
+            discovered = pool.submit(lambda found: pseudonymised_posts(found.result() if isinstance(found, Future) else found), discovered)
+        last_week = before.filter(pl.col("date") >= parse_week(week_before(week)))
+        volume, prev_volume = this_week.height, last_week.height
+        net, prev_net = net_sentiment(this_week), net_sentiment(last_week)
+        praise = praise_by_category(this_week, category_counts(last_week), taxonomy, settings)
+        history = pl.concat([before.select("date", "sentiment_label"), this_week.select("date", "sentiment_label")], how="vertical")
+        emerging = emerging_phrases(
+            this_week, negative_phrase_counts(before, cut=phrases) if baseline_phrases is None else baseline_phrases, 7, 7 * settings.baseline_weeks, ignore=[*brand.terms, brand.name],
+            min_mentions=settings.emerging_min_mentions, min_lift=settings.emerging_min_lift, cut=phrases, counts=week_phrases,
+        )
+        spikes = _spikes(this_week, history, week_days(week), settings)
+        promises = promise_gap(this_week, brand.promises)
+        triage = _triage(this_week, taxonomy, settings, triage_team)
+        discovered = discovered.result() if isinstance(discovered, Future) else discovered
     issues, top_issues = _issues(this_week, discovered, settings)
-    history = pl.concat([before.select("date", "sentiment_label"), this_week.select("date", "sentiment_label")], how="vertical")
     teams = _teams(this_week, issues, praise, taxonomy)
     return {
         "brand": brand.id,
@@ -104,7 +123,7 @@ def build_summary(
         "languages": dict(sorted(this_week.group_by("lang").len().iter_rows(), key=lambda kv: (-kv[1], kv[0]))),
         "sources": dict(sorted(this_week.group_by("source").len().iter_rows())),
         "attention": [attention_line(i) for i in top_issues[:3]],
-        "triage": _triage(this_week, taxonomy, settings, triage_team),
+        "triage": triage,
         "top_issues": top_issues,
         "resolved_issues": [without_members(i) for i in discovered["issues"] if i["status"] == "resolved"],
         "praise_issues": [without_members(i) for i in ranked(discovered["praise"])[:3]],
@@ -113,12 +132,9 @@ def build_summary(
         "quality": _quality(quarantine),
         "validation": _validation(gates),
         "checks_run": sum(len(g["checks"]) for g in gates or []),
-        "emerging": emerging_phrases(
-            this_week, negative_phrase_counts(before, cut=phrases) if baseline_phrases is None else baseline_phrases, 7, 7 * settings.baseline_weeks, ignore=[*brand.terms, brand.name],
-            min_mentions=settings.emerging_min_mentions, min_lift=settings.emerging_min_lift, cut=phrases, counts=week_phrases,
-        ),
-        "spikes": _spikes(this_week, history, week_days(week), settings),
-        "promises": promise_gap(this_week, brand.promises),
+        "emerging": emerging,
+        "spikes": spikes,
+        "promises": promises,
         "weekly_trend": _weekly_trend(history),
         "issues_by_team": [{"team": t["name"], "negative": sum(i["mentions"] for i in t["issues"])} for t in teams if t["issues"]],
     }
