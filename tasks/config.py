@@ -238,11 +238,12 @@ class StanceSettings(Strict):
 
     praise_margin: float = Field(0.0, ge=0)   # the stance model must prefer praise by this SVM margin (config: chosen by nested CV)
     complaint_cues: list[str] = []            # case-insensitive regexes: sarcasm and complaint markers VADER misses
+    neutral_cues: list[str] = []              # ... a middling verdict or news: never praise, neutral unless it complains
 
-    @field_validator("complaint_cues")
+    @field_validator("complaint_cues", "neutral_cues")
     @classmethod
-    def _cues(cls, v: list[str]) -> list[str]:
-        return _polars_regex(v, "complaint_cues")
+    def _cues(cls, v: list[str], info) -> list[str]:
+        return _polars_regex(v, info.field_name)
 
 
 class SentimentSettings(Strict):

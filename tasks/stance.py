@@ -3,7 +3,8 @@
 VADER alone calls sarcasm praise ("Brilliant. Not.", "thanks for nothing @brand 😠",
 "1 star, lovely staff, phone broke in a week"). So a mention is praise only when the
 stance model, trained on the labelled corpus, says praise by a clear margin and no
-complaint cue (config/settings.yaml `stance.complaint_cues`) is present. It is a
+complaint cue (config/settings.yaml `stance.complaint_cues`) nor neutral cue (a
+middling verdict, "3/5", or a news headline: `stance.neutral_cues`) is present. It is a
 complaint when a cue is present, the model says complaint, or VADER reads it negative
 and the model is not sure of praise (VADER calls "zero faults, can't fault them" negative).
 """
@@ -17,16 +18,16 @@ from tasks.config import StanceSettings
 from tasks.routing.model import TextModel
 
 
-def cue_expr(settings: StanceSettings, text: pl.Expr | None = None, lowered: bool = False) -> pl.Expr:
-    """Whether a complaint cue is present; `lowered`: the text is lower-cased already
-    (the expression would otherwise lower-case it once per cue)."""
+def cue_expr(cues: list[str], text: pl.Expr | None = None, lowered: bool = False) -> pl.Expr:
+    """Whether any of `cues` (regexes) is present; `lowered`: the text is lower-cased
+    already (the expression would otherwise lower-case it once per cue)."""
     text = pl.col("text_for_sentiment") if text is None else text
     text = text if lowered else text.str.to_lowercase()
-    if not settings.complaint_cues:
+    if not cues:
         return pl.lit(False)
     # one pattern per cue: joined into one alternation they are 30 times slower (the
     # regex engine loses each cue's literal prefilter)
-    return pl.any_horizontal([text.str.contains(c) for c in settings.complaint_cues]).fill_null(False)
+    return pl.any_horizontal([text.str.contains(c) for c in cues]).fill_null(False)
 
 
 def stance(df: pl.DataFrame, settings: StanceSettings, model: TextModel, margins: np.ndarray | None = None) -> pl.DataFrame:
@@ -47,12 +48,13 @@ def stance(df: pl.DataFrame, settings: StanceSettings, model: TextModel, margins
         pl.Series("_model_complaint", margins.argmax(axis=1) == complaint_i, dtype=pl.Boolean),
         pl.col("text_for_sentiment").str.to_lowercase().alias("_lower"),
     )
-    cue = cue_expr(settings, pl.col("_lower"), lowered=True)
+    cue = cue_expr(settings.complaint_cues, pl.col("_lower"), lowered=True)
+    middling = cue_expr(settings.neutral_cues, pl.col("_lower"), lowered=True)
     return (
         df.with_columns(
             pl.when(cue | pl.col("_model_complaint"))
             .then(pl.lit("complaint"))
-            .when(pl.col("_praise_lead") >= settings.praise_margin)
+            .when((pl.col("_praise_lead") >= settings.praise_margin) & ~middling)
             .then(pl.lit("praise"))
             .when(pl.col("sentiment_label") == "negative")
             .then(pl.lit("complaint"))
@@ -117,7 +119,8 @@ def praise_cv(cfg, target: float = 0.90, inner_folds: int = 4, progress=print) -
     r = cfg.settings.routing
     corpus = load_corpus(cfg.root / r.corpus_dir, cfg.root / r.corrections_file, set(cfg.taxonomy.teams))
     rows = _prepared(corpus.rows.filter((pl.col("stance") != "") & (pl.col("industry") != "corrections")))
-    rows = rows.with_columns(cue_expr(cfg.settings.stance).alias("_cue"))
+    # (Either kind of cue keeps a mention from being praise.)
+    rows = rows.with_columns(cue_expr([*cfg.settings.stance.complaint_cues, *cfg.settings.stance.neutral_cues]).alias("_cue"))
     industries = sorted(set(rows.get_column("industry").to_list()))
     chosen, leads = {}, np.zeros(rows.height)
     for n, g in enumerate(industries, start=1):

@@ -34,6 +34,20 @@ def test_clear_praise_is_praise(cfg, models):
     assert out["stance"].to_list() == ["praise", "praise"]
 
 
+def test_middling_verdicts_and_news_are_not_praise(cfg, models):
+    # Positive words, but a three-star verdict or a headline: nothing to pass on as praise.
+    texts = [
+        "Lovely staff, clean rooms, breakfast was fine. 3/5",
+        "Great screen, decent battery, slow charging. 6/10",
+        "Nice enough film selection, lots of filler. ★★★☆☆",
+        "Acme announces record profits and a new flagship store in Leeds",
+        "Acme names former rival boss as new chief executive",
+    ]
+    assert "praise" not in stance(_frame(texts), cfg.settings.stance, models.stance)["stance"].to_list()
+    # ... while a high rating with the same words stays praise.
+    assert stance(_frame(["Huge thanks to the team, lovely staff and the best breakfast we have had anywhere. 5/5, we will be back!"]), cfg.settings.stance, models.stance)["stance"].to_list() == ["praise"]
+
+
 def test_negative_sentiment_is_a_complaint_unless_the_praise_is_clear(cfg, models):
     unsure = ["Is the new plan any good or not?", "they changed the menu this week"]
     assert stance(_frame(unsure, label="negative"), cfg.settings.stance, models.stance)["stance"].to_list() == ["complaint", "complaint"]
@@ -50,9 +64,22 @@ def test_praise_precision_on_the_labelled_stance_set(cfg):
     # (`python -m tasks.stance`, industries held out), and this set, other writers and
     # brands, was measured once with it: precision 0.860, recall 0.667 (below the issue's
     # 0.90). The test allowed 0.90 before because the margin (0.3) had been picked on
-    # this very set (0.924 then). It now fails if praise gets worse than that held-out
-    # figure by more than a few mentions' worth.
+    # this very set (0.924 then). The neutral cues and the widened complaint cues were
+    # written after reading this set's false praise, so its 0.937 now is fitted, not held
+    # out (the blind set below is the held-out figure). Fails below the held-out 0.84.
     assert result["praise_precision"] >= 0.84, result
+
+
+def test_praise_precision_on_the_blind_stance_set(cfg):
+    """tests/fixtures/stance_blind.csv: 400 mentions of 36 brands in 12 industries none of
+    the corpus's, written and labelled (with a `trap` column) by a writer who saw no code,
+    rule or set of the project; measured once before the neutral cues were added (praise
+    precision 0.863) and once after (0.894, recall 0.765). Fails if praise gets worse
+    than that by more than a few mentions' worth."""
+    from tasks.config import REPO_ROOT
+
+    result = evaluate_stance(REPO_ROOT / "tests" / "fixtures" / "stance_blind.csv", cfg)
+    assert result["praise_precision"] >= 0.87, result
 
 
 def test_a_bad_cue_fails_at_load_naming_the_key():
@@ -64,3 +91,5 @@ def test_a_bad_cue_fails_at_load_naming_the_key():
         StanceSettings(complaint_cues=["(?<=look)behind"])
     with pytest.raises(ValidationError, match="empty pattern"):
         StanceSettings(complaint_cues=[" "])
+    with pytest.raises(ValidationError, match="neutral_cues"):
+        StanceSettings(neutral_cues=["(?!ahead)"])
