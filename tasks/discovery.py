@@ -156,9 +156,12 @@ def _cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list
         rest = np.ones(n, dtype=bool)
         rest[fit] = False
         rest = np.flatnonzero(rest)
-        sims = vectors[rest] @ centres.T
-        best = sims.argmax(axis=1)
-        labels[rest] = np.where(sims[np.arange(len(rest)), best] >= 1 - settings.distance_threshold, np.asarray(ids)[best], OTHER)
+        # A block of texts at a time: all of a week's at once is a copy of their vectors
+        # and a similarity matrix of hundreds of megabytes each.
+        for block in np.array_split(rest, -(-len(rest) // 8192)):
+            sims = vectors[block] @ centres.T
+            best = sims.argmax(axis=1)
+            labels[block] = np.where(sims[np.arange(len(block)), best] >= 1 - settings.distance_threshold, np.asarray(ids)[best], OTHER)
     labels = _merge_alike(labels, tfidf, texts.get_column("copies").to_numpy(), settings.match_similarity)
     return Clusters(texts.with_columns(pl.Series("cluster", labels)), vectors, tfidf, vectorizer.feature_names)
 
@@ -313,9 +316,10 @@ def discover(
         mine = texts_by_issue[(cluster,)]
         idx = mine.get_column("_i").to_numpy()
         copies = mine.get_column("copies").to_numpy().astype(np.float32)
-        centre = (found.vectors[idx] * copies[:, None]).sum(axis=0)
+        vectors = found.vectors[idx]
+        centre = copies @ vectors
         centre /= np.linalg.norm(centre) or 1
-        closeness = found.vectors[idx] @ centre
+        closeness = vectors @ centre
         members = by_issue[(cluster,)]
         issues.append(_describe(rows, members, mine, closeness, found, idx, copies, labels.get(cluster, []), mentions, authors, taxonomy, settings, mask))
     return issues

@@ -44,16 +44,22 @@ def _trend(now: float, before: float) -> str:
 def sample_posts(df: pl.DataFrame, n: int, mask: bool = True) -> list[dict]:
     """A sample stratified by source: each source's most seen post (by copies,
     engagement and reach) in turn, then each source's second, and so on; each text once."""
-    ranked = (
-        df.sort(
-            [pl.col("dup_count"), pl.col("engagement").fill_null(0), pl.col("author_reach").fill_null(0), pl.col("mention_id")],
-            descending=[True, True, True, False],
+    # Ranked by the sort keys and a hash of each text, then only the n posts shown are
+    # fetched whole: a spike's day may hold a hundred thousand long posts.
+    order = (
+        df.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_at"), "source",
+            pl.col("dup_count"), pl.col("engagement").fill_null(0), pl.col("author_reach").fill_null(0), pl.col("mention_id"),
+            pl.col("text_for_sentiment").hash(seed=0).alias("_text"),
         )
-        .unique("text_for_sentiment", keep="first", maintain_order=True)
+        .sort(["dup_count", "engagement", "author_reach", "mention_id"], descending=[True, True, True, False])
+        .unique("_text", keep="first", maintain_order=True)
         .with_row_index("_overall")
         .with_columns(pl.int_range(pl.len()).over("source").alias("_in_source"))
         .sort("_in_source", "_overall")
+        .head(n)
     )
+    ranked = df[order.get_column("_at")]
     shown = mask_text if mask else (lambda t: t)
     return [
         {
@@ -108,12 +114,17 @@ def praise_by_category(df: pl.DataFrame, expected: dict[str, float], taxonomy: T
     `expected` is each category's volume in the comparison period (last week, or the
     baseline's rate scaled to this period), for the trend."""
     praise = []
+    # A category's mentions are counted without the texts shown, which are fetched for
+    # its praise alone.
+    counted = df.select("categories", "stance", "sentiment_label", "text_norm", "mention_id", "author_handle", "source", "author_reach")
+    # Praise boxes never show a mention VADER reads negative, whatever the stance model says.
+    praising = (pl.col("stance") == "praise") & (pl.col("sentiment_label") != "negative")
     for key, cat in taxonomy.categories.items():
-        rows = df.filter(pl.col("categories").list.contains(key))
-        # Praise boxes never show a mention VADER reads negative, whatever the stance model says.
-        praised = rows.filter((pl.col("stance") == "praise") & (pl.col("sentiment_label") != "negative"))
-        if praised.is_empty():
+        rows = counted.filter(pl.col("categories").list.contains(key))
+        volume = rows.filter(praising).height
+        if not volume:
             continue
+        praised = df.filter(pl.col("categories").list.contains(key) & praising)
         negative = rows.filter(pl.col("sentiment_label") == "negative")
         before = expected.get(key, 0)
         praise.append({
@@ -123,7 +134,7 @@ def praise_by_category(df: pl.DataFrame, expected: dict[str, float], taxonomy: T
             "team_name": taxonomy.teams[cat.team],
             "sla_hours": cat.sla_hours,
             "playbook": cat.playbook,
-            "volume": praised.height,
+            "volume": volume,
             "negative": negative.height,
             "negative_share": round(100 * negative.height / rows.height, 1),
             "previous_volume": round(before),  # mentions, though scaled from a baseline: a count

@@ -145,11 +145,21 @@ def _issues(this_week: pl.DataFrame, discovered: dict, settings: SummarySettings
     """The week's open discovered issues, most pressing first, and the top ones with a digest."""
     issues = ranked(discovered["issues"])
     top_issues = issues[: settings.top_issues]
-    for issue in top_issues:
-        rows = this_week.filter(pl.col("mention_id").is_in(issue["mention_ids"].implode()))
-        # The 2,000 most seen posts stand for the rest: the digest is read, not counted.
-        seen = rows.sort(["dup_count", "engagement", "mention_id"], descending=[True, True, False], nulls_last=True).head(2000)
-        issue["digest"] = [mask_text(s) if settings.mask_pii else s for s in digest(seen.select(pl.coalesce("text_brand", "text_for_sentiment")).to_series().to_list())]
+    if top_issues:
+        # The 2,000 most seen posts of each stand for the rest (the digest is read, not
+        # counted): found in one join of the issues' mention ids, sorted without the texts,
+        # which are fetched for those 2,000 only.
+        members = pl.concat([i["mention_ids"].to_frame("mention_id").with_columns(pl.lit(k, pl.UInt32).alias("_issue")) for k, i in enumerate(top_issues)])
+        seen = (
+            this_week.select("mention_id", "dup_count", "engagement").with_row_index("_row")
+            .join(members, on="mention_id")
+            .sort(["_issue", "dup_count", "engagement", "mention_id"], descending=[False, True, True, False], nulls_last=True)
+            .group_by("_issue", maintain_order=True).head(2000)
+        )
+        text = this_week.select(pl.coalesce("text_brand", "text_for_sentiment")).to_series()
+        for (k,), rows in seen.partition_by("_issue", as_dict=True).items():
+            posts = text.gather(rows.get_column("_row")).to_list()
+            top_issues[k]["digest"] = [mask_text(s) if settings.mask_pii else s for s in digest(posts)]
     return [without_members(i) for i in issues], [without_members(i) for i in top_issues]
 
 
@@ -187,11 +197,12 @@ def _weekly_trend(history: pl.DataFrame) -> list[dict]:
 
 
 def _teams(this_week: pl.DataFrame, issues: list[dict], praise: list[dict], taxonomy: TaxonomyFile) -> list[dict]:
+    routed = this_week.select("teams", "categories", "sentiment_label")  # filtered eleven times: only what is counted
     teams = []
     for team, team_name in taxonomy.teams.items():
         owned = [i for i in issues if i["team"] == team]
         kudos = [p for p in praise if p["team"] == team]
-        rows = this_week.filter(pl.col("teams").list.contains(team))
+        rows = routed.filter(pl.col("teams").list.contains(team))
         if rows.is_empty() and not owned:
             continue
         handoffs = _handoffs(rows, team, taxonomy)
