@@ -357,7 +357,11 @@ def _describe(rows, members, mine, closeness, found, idx, copies, phrases, menti
         key = cats.item(0, "categories")
         category = {"key": key, "label": taxonomy.categories[key].label, "share": round(100 * cats.item(0, "len") / members.height, 1)} if key in taxonomy.categories else None
     # Word-space centre: the copies-weighted mean TF-IDF row, its 40 heaviest terms.
-    weights = np.asarray(found.tfidf[idx].T @ copies).ravel()
+    from scipy.sparse import csr_matrix
+
+    # (a one-row product: slicing a week's issue's rows out of the matrix copies them)
+    member = csr_matrix((copies, (np.zeros(len(idx), dtype=np.int64), idx)), shape=(1, found.tfidf.shape[0]))
+    weights = (member @ found.tfidf).toarray().ravel()
     top = np.argsort(-weights)[:40]
     norm = float(np.linalg.norm(weights[top])) or 1.0
     terms = {str(found.terms[i]): round(float(weights[i]) / norm, 4) for i in top if weights[i] > 0}

@@ -93,14 +93,16 @@ def unit_rows(x):
     """`x` (a dense float array or a CSR matrix) with each row scaled to unit length, in
     place; rows of zeros stay zeros (scikit-learn's `normalize`)."""
     if isinstance(x, np.ndarray):
-        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        norms = np.sqrt(np.einsum("ij,ij->i", x, x))[:, None]  # no squared copy of x (norm makes one)
         norms[norms == 0] = 1
         x /= norms  # a week's vectors are hundreds of megabytes: no copy
         return x
-    rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-    norms = np.sqrt(np.bincount(rows, weights=np.square(x.data, dtype=np.float64), minlength=x.shape[0]))
-    norms[norms == 0] = 1
-    x.data /= norms[rows].astype(x.dtype)
+    counts = np.diff(x.indptr)
+    # Sums of squares row by row; the 0 appended keeps reduceat's index of an empty last
+    # row in range (an empty row's "sum" is its neighbour's, and is not used).
+    norms = np.sqrt(np.add.reduceat(np.append(np.square(x.data, dtype=np.float64), 0.0), x.indptr[:-1]))
+    norms[(counts == 0) | (norms == 0)] = 1
+    x.data /= np.repeat(norms.astype(x.dtype), counts)
     return x
 
 
