@@ -96,8 +96,8 @@ def week_issues(cfg: Config, lake: Lake, brand, week: str, this_week, before, ph
     args = (settings, cfg.taxonomy, [*brand.terms, brand.name], settings.min_mentions_week, cfg.settings.summary.mask_pii)
     previous = lake.read_issues(brand.id, last_week)
     if previous is None:
-        previous = stored(period_issues(before.filter(pl.col("date") >= parse_week(last_week)), None, last_week, *args, cut=phrases))
-    found = period_issues(this_week, previous, week, *args, cut=phrases)
+        previous = stored(period_issues(before.filter(pl.col("date") >= parse_week(last_week)), None, last_week, *args, cut=phrases, threads=2))
+    found = period_issues(this_week, previous, week, *args, cut=phrases, threads=2)
     lake.write_issues(brand.id, week, stored(found))
     return found
 

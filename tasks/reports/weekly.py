@@ -86,7 +86,7 @@ def build_summary(
         if discovered is None:
             discovery = discovery or DiscoverySettings()
             discovered = pool.submit(
-                period_issues, this_week, None, week, discovery, taxonomy, [*brand.terms, brand.name], discovery.min_mentions_week, settings.mask_pii, cut=phrases,
+                period_issues, this_week, None, week, discovery, taxonomy, [*brand.terms, brand.name], discovery.min_mentions_week, settings.mask_pii, cut=phrases, threads=2,
             )
         elif settings.pseudonymise_authors:
             # found by the caller, from the mentions as stored
