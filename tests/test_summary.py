@@ -160,6 +160,13 @@ def test_authors_can_be_pseudonymised_in_reports(cfg, model, models):
     assert any(p["author"] == "ann.real.name" for i in found["issues"] for p in i["posts"])
     md = render_markdown(build_summary(cfg.brand("halcyon"), "2026-W47", scored, scored.clear(), {}, quarantine, cfg.taxonomy, settings, discovered=found))
     assert "ann.real.name" not in md and set(re.findall(r"author-[0-9a-f]{8}", md)) == names
+    # The daily board, given the day's issues the same way; the lake keeps them as found.
+    from tasks.reports.daily import build_board, render_board
+
+    board = build_board(cfg.brand("halcyon"), date(2026, 11, 17), scored, [], 14, cfg.taxonomy, settings, cfg.settings.board, found)
+    shown = render_board(board)
+    assert "ann.real.name" not in shown and set(re.findall(r"author-[0-9a-f]{8}", shown)) == names
+    assert board["discovered"] is found
 
 
 def test_praise_boxes_hold_no_mention_labelled_negative(cfg, models):
