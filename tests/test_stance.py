@@ -82,6 +82,17 @@ def test_praise_precision_on_the_blind_stance_set(cfg):
     assert result["praise_precision"] >= 0.87, result
 
 
+def test_praise_precision_on_the_second_blind_set(cfg):
+    """tests/fixtures/stance_blind2.csv: 300 mentions in 10 more industries, by another
+    writer who saw nothing of the project, written after the session's stance changes and
+    measured once: praise precision 0.947 (recall 0.514, the stance model calling praise
+    in these industries a complaint). Fails if precision falls below the 0.90 target."""
+    from tasks.config import REPO_ROOT
+
+    result = evaluate_stance(REPO_ROOT / "tests" / "fixtures" / "stance_blind2.csv", cfg)
+    assert result["praise_precision"] >= 0.90, result
+
+
 def test_a_bad_cue_fails_at_load_naming_the_key():
     from pydantic import ValidationError
 
