@@ -19,6 +19,8 @@ previous period's by the cosine of those centres.
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,13 +109,36 @@ def text_key(settings: DiscoverySettings) -> pl.Expr:
     return pl.col("text_norm").str.slice(0, settings.max_chars).hash(seed=0).alias("key")
 
 
-def cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list[str], method: str | None = None) -> Clusters:
-    """Clusters the distinct `text_norm` of `rows`."""
+_blas = {"lock": threading.Lock(), "users": 0, "limiter": None}
+
+
+@contextmanager
+def one_blas_thread():
+    """BLAS on one thread while any discovery in this process runs. The matrices are
+    small (thousands of rows): one thread runs the SVD 7x faster than a pool per core
+    competing with the pipeline's other work (measured on 2 cores). The limit is the
+    process's, so it is set by the first discovery in and undone by the last out: two
+    brands' boards each setting and undoing it undid each other's, and a thread's SVD
+    then ran on every core, its sums in another order, its clusters now and then not the
+    same from one run to the next."""
     from threadpoolctl import threadpool_limits
 
-    # The matrices are small (thousands of rows): one BLAS thread runs the SVD 7x faster
-    # than a pool per core competing with the pipeline's other work (measured on 2 cores).
-    with threadpool_limits(1):
+    with _blas["lock"]:
+        if _blas["users"] == 0:
+            _blas["limiter"] = threadpool_limits(1)
+        _blas["users"] += 1
+    try:
+        yield
+    finally:
+        with _blas["lock"]:
+            _blas["users"] -= 1
+            if _blas["users"] == 0:
+                _blas["limiter"].restore_original_limits()
+
+
+def cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list[str], method: str | None = None) -> Clusters:
+    """Clusters the distinct `text_norm` of `rows`."""
+    with one_blas_thread():
         return _cluster_texts(rows, settings, ignore, method)
 
 
@@ -443,14 +468,10 @@ def period_issues(
     `process`, and its run held the most memory of any, 3.7 GB.)"""
     from concurrent.futures import ThreadPoolExecutor
 
-    from threadpoolctl import threadpool_limits
-
     previous = previous or {}
     # Complaints and praise on two threads: much of discovery (the SVD, the tree, sparse
     # sums) runs on one core, and polars and NumPy let go of the GIL while they work.
-    # (The BLAS limit is set here, around both threads, so that neither thread's own
-    # limit, undone as it finishes, leaves the other's BLAS, or the process's, changed.)
-    with threadpool_limits(1), ThreadPoolExecutor(threads) as pool:
+    with ThreadPoolExecutor(threads) as pool:
         found = {k: pool.submit(discover, rows, stance, settings, taxonomy, ignore, min_mentions, mask, cut=cut) for k, stance in (("issues", "complaint"), ("praise", "praise"))}
     return {"period": period, **{k: follow(f.result(), previous.get(k, []), period, settings) for k, f in found.items()}}
 

@@ -189,3 +189,24 @@ def test_the_linkage_cuts_where_scikit_learns_agglomerative_clustering_does(thre
     assert 1 < len(set(ours)) < len(x) or threshold == 1.2
     assert adjusted_rand_score(theirs, ours) == 1.0
     assert ours[0] == 0 and set(ours) == set(range(len(set(ours))))  # numbered in order of first row
+
+
+def test_the_blas_limit_holds_until_the_last_discovery_leaves():
+    # Two brands' boards discover at once: the first to finish must not hand the other's
+    # SVD every core (its sums in another order: clusters differing from run to run).
+    import numpy  # noqa: F401  (loads BLAS)
+    from threadpoolctl import threadpool_info
+
+    from tasks.discovery import one_blas_thread
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    before = blas_threads()
+    first, second = one_blas_thread(), one_blas_thread()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # one board done, the other still clustering
+    assert blas_threads() == {1}
+    second.__exit__(None, None, None)
+    assert blas_threads() == before
