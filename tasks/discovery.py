@@ -191,18 +191,24 @@ def _cluster_texts(rows: pl.DataFrame, settings: DiscoverySettings, ignore: list
     return Clusters(texts.with_columns(pl.Series("cluster", labels)), vectors, tfidf, vectorizer.feature_names)
 
 
+def _weighted_sums(tfidf, rows: np.ndarray, weights: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
+    """Per group, the weighted sum of `tfidf`'s `rows` (row i in group `group[i]`), dense:
+    one sparse product, where slicing a week's issue's rows out would copy them."""
+    from scipy.sparse import csr_matrix
+
+    member = csr_matrix((weights.astype(np.float32), (group, rows)), shape=(groups, tfidf.shape[0]))
+    return (member @ tfidf).toarray()
+
+
 def _merge_alike(labels: np.ndarray, tfidf, copies: np.ndarray, threshold: float) -> np.ndarray:
     """Clusters whose word-space centres are as alike as one issue's on two days are one
     issue: the lifecycle's test of sameness, applied within the period."""
     ids = [c for c in np.unique(labels) if c != OTHER]
     if len(ids) < 2:
         return labels
-    from scipy.sparse import csr_matrix
-
-    # Each cluster's copies-weighted sum of its rows: one sparse product for all clusters.
+    # Each cluster's copies-weighted sum of its rows.
     clustered = np.flatnonzero(labels != OTHER)
-    member = csr_matrix((copies[clustered].astype(np.float32), (np.searchsorted(ids, labels[clustered]), clustered)), shape=(len(ids), len(labels)))
-    centres = unit_rows((member @ tfidf).toarray())
+    centres = unit_rows(_weighted_sums(tfidf, clustered, copies[clustered], np.searchsorted(ids, labels[clustered]), len(ids)))
     sims = centres @ centres.T
     parent = list(range(len(ids)))
 
@@ -382,11 +388,7 @@ def _describe(rows, members, mine, closeness, found, idx, copies, phrases, menti
         key = cats.item(0, "categories")
         category = {"key": key, "label": taxonomy.categories[key].label, "share": round(100 * cats.item(0, "len") / members.height, 1)} if key in taxonomy.categories else None
     # Word-space centre: the copies-weighted mean TF-IDF row, its 40 heaviest terms.
-    from scipy.sparse import csr_matrix
-
-    # (a one-row product: slicing a week's issue's rows out of the matrix copies them)
-    member = csr_matrix((copies, (np.zeros(len(idx), dtype=np.int64), idx)), shape=(1, found.tfidf.shape[0]))
-    weights = (member @ found.tfidf).toarray().ravel()
+    weights = _weighted_sums(found.tfidf, idx, copies, np.zeros(len(idx), dtype=np.int64), 1).ravel()
     top = np.argsort(-weights)[:40]
     norm = float(np.linalg.norm(weights[top])) or 1.0
     terms = {str(found.terms[i]): round(float(weights[i]) / norm, 4) for i in top if weights[i] > 0}

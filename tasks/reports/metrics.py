@@ -118,13 +118,14 @@ def praise_by_category(df: pl.DataFrame, expected: dict[str, float], taxonomy: T
     # its praise alone.
     counted = df.select("categories", "stance", "sentiment_label", "text_norm", "mention_id", "author_handle", "source", "author_reach")
     # Praise boxes never show a mention VADER reads negative, whatever the stance model says.
-    praising = (pl.col("stance") == "praise") & (pl.col("sentiment_label") != "negative")
+    praising = df.select((pl.col("stance") == "praise") & (pl.col("sentiment_label") != "negative")).to_series()
     for key, cat in taxonomy.categories.items():
-        rows = counted.filter(pl.col("categories").list.contains(key))
-        volume = rows.filter(praising).height
+        in_category = df.get_column("categories").list.contains(key)
+        rows = counted.filter(in_category)
+        volume = int((in_category & praising).sum())
         if not volume:
             continue
-        praised = df.filter(pl.col("categories").list.contains(key) & praising)
+        praised = df.filter(in_category & praising)
         negative = rows.filter(pl.col("sentiment_label") == "negative")
         before = expected.get(key, 0)
         praise.append({
